@@ -1,0 +1,59 @@
+"""From two export paths to a workload, a plan and a report: the one pipeline every command uses."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from caseload.config import ReadOptions, Settings
+from caseload.load import read_table
+from caseload.plan import Plan, make_plan
+from caseload.report import CheckReport, build_check_report, input_note
+from caseload.validate import Validated, validate_clients, validate_officers
+from caseload.workload import Workload, count_workload
+
+# Personal data is never needed to count or plan, so it is never read.
+CLIENT_COLUMNS_FOR_PLANNING = (
+    "client_id", "officer_id", "branch", "branch_id", "balance", "risk_class", "group_id",
+    "assigned_since", "pinned", "segment",
+)
+
+
+@dataclass
+class Inputs:
+    officers: Validated
+    clients: Validated
+
+
+@dataclass
+class Outcome:
+    inputs: Inputs
+    workload: Workload
+    plan: Plan
+    report: CheckReport
+
+
+def load_inputs(
+    officers_path: str | os.PathLike[str],
+    clients_path: str | os.PathLike[str],
+    read: ReadOptions | None = None,
+    officer_read: ReadOptions | None = None,
+) -> Inputs:
+    read = read or ReadOptions()
+    officers = validate_officers(
+        read_table(officers_path, "officers", officer_read or read), read.skip_bad_rows
+    )
+    clients = validate_clients(
+        read_table(clients_path, "clients", read, wanted=CLIENT_COLUMNS_FOR_PLANNING),
+        read.skip_bad_rows,
+    )
+    return Inputs(officers, clients)
+
+
+def run(inputs: Inputs, settings: Settings) -> Outcome:
+    work = count_workload(inputs.officers.frame, inputs.clients.frame, settings)
+    plan = make_plan(work, settings)
+    report = build_check_report(
+        work, plan, settings, [input_note(inputs.officers), input_note(inputs.clients)]
+    )
+    return Outcome(inputs, work, plan, report)

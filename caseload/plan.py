@@ -1,0 +1,426 @@
+"""The reassignment planner: which clients move to whom, and why. Pure: frames in, frames out.
+
+Rules (see README): moves stay in the branch unless the scope allows more and the branch has
+no room; only active officers receive, never beyond their limit; non-performing and pinned
+clients of active officers stay; recent handovers move only if nothing else can; households
+move whole; every orphan is placed. Of all plans that satisfy the rules it moves the fewest
+clients (a subset-sum over household sizes per officer), then prefers the shortest
+relationships and smallest balances, and spreads arrivals to the least-loaded receivers.
+
+Polars does the per-client work; Python loops run over over-limit officers, households that
+move and receivers, never over the whole book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from dataclasses import dataclass
+from itertools import groupby
+
+import polars as pl
+
+from caseload.columns import NON_PERFORMING
+from caseload.config import Settings
+from caseload.load import LINE
+from caseload.workload import Workload
+
+_NO_BRANCH = "\x00none"
+
+
+@dataclass
+class Plan:
+    """The moves and everything a branch head needs to judge them."""
+
+    moves: pl.DataFrame  # one row per moved client
+    transfers: pl.DataFrame  # from_officer_id, to_officer_id, clients
+    officers: pl.DataFrame  # roster with accounts, accounts_after
+    branches: pl.DataFrame  # before/after per branch, unplaced, officers needed
+    still_over: pl.DataFrame  # officer_id, excess_left, why
+    unplaced: pl.DataFrame  # clients that must move but found no receiver: client_id, line, why
+
+
+@dataclass
+class _Unit:
+    uid: int
+    size: int
+    branch: str
+    owner: str | None  # None for orphans
+
+
+def make_plan(work: Workload, settings: Settings) -> Plan:
+    units, members = _units(work, settings)
+    over = work.officers.filter("over").select("officer_id", "accounts", "limit")
+    shed, still_over = _choose_sheds(units, over)
+    orphans = units.filter(pl.col("owner").is_null())
+    placement, unplaced_units = _place(work, settings, orphans, units, shed)
+    return _assemble(work, settings, members, units, placement, unplaced_units, still_over)
+
+
+# ---------------------------------------------------------------- units (households)
+
+
+def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Clients that may move, folded into households: orphans and books of over-limit officers."""
+    over_ids = work.officers.filter("over")["officer_id"]
+    cutoff = settings.as_of - dt.timedelta(days=settings.recent_days)
+    book = work.clients
+    members = book.filter(
+        pl.col("orphan").is_not_null() | pl.col("officer_id").is_in(over_ids.implode())
+    ).with_columns(
+        pl.when(pl.col("orphan").is_null()).then(pl.col("officer_id")).alias("owner"),
+        pl.col("branch_key").fill_null(_NO_BRANCH).alias("unit_branch"),
+        pl.coalesce(pl.col("group_id"), pl.lit("\x00") + pl.col("client_id")).alias("household"),
+        (pl.col("orphan").is_null()
+         & (pl.col("pinned") | pl.col("risk_class").is_in(list(NON_PERFORMING))).fill_null(False)
+         ).alias("blocked"),
+        (pl.col("orphan").is_null() & (pl.col("assigned_since") > cutoff)).fill_null(False)
+        .alias("recent"),
+    )
+    keys = ["owner", "unit_branch", "household"]
+    units = (
+        members.group_by(keys)
+        .agg(
+            pl.len().cast(pl.Int64).alias("size"),
+            pl.col("blocked").any(),
+            pl.col("recent").any(),
+            pl.col("assigned_since").min().alias("since"),
+            pl.col("balance").sum().alias("balance"),
+            pl.col("client_id").min().alias("first_client"),
+        )
+        .sort(
+            ["owner", "recent", "since", "balance", "first_client"],
+            descending=[False, False, True, False, False],
+            nulls_last=True,
+        )
+        .with_row_index("uid")
+        .with_columns(pl.col("uid").cast(pl.Int64))
+    )
+    members = members.join(units.select(*keys, "uid"), on=keys, how="left", nulls_equal=True)
+    return units, members
+
+
+# ---------------------------------------------------------------- choosing what leaves
+
+
+def _choose_sheds(units: pl.DataFrame, over: pl.DataFrame) -> tuple[list[int], pl.DataFrame]:
+    """Per over-limit officer, the households that leave: fewest clients, then preference."""
+    excess = {
+        oid: acc - lim
+        for oid, acc, lim in over.select("officer_id", "accounts", "limit").rows()
+    }
+    own = units.filter(pl.col("owner").is_not_null() & ~pl.col("blocked")).select(
+        "owner", "uid", "size", "recent"
+    )
+    chosen: list[int] = []
+    left: dict[str, tuple[int, str]] = {}
+    by_owner = {
+        owner: list(rows)
+        for owner, rows in groupby(own.rows(), key=lambda r: r[0])
+    }
+    for oid in sorted(excess):
+        need = excess[oid]
+        rows = by_owner.get(oid, [])
+        settled = [(uid, size) for _, uid, size, recent in rows if not recent]
+        fresh = [(uid, size) for _, uid, size, recent in rows if recent]
+        settled_total = sum(s for _, s in settled)
+        if settled_total >= need:
+            picked = pick_min_sum(settled, need)
+        else:
+            picked = [u for u, _ in settled] + pick_min_sum(fresh, need - settled_total)
+        chosen.extend(picked)
+        movable = settled_total + sum(s for _, s in fresh)
+        if movable < need:
+            left[oid] = (need - movable, "pinned or non-performing clients stay")
+    still_over = pl.DataFrame(
+        {"officer_id": list(left), "excess_left": [v[0] for v in left.values()],
+         "why": [v[1] for v in left.values()]},
+        schema={"officer_id": pl.String, "excess_left": pl.Int64, "why": pl.String},
+    )
+    return chosen, still_over
+
+
+def pick_min_sum(units: list[tuple[int, int]], need: int) -> list[int]:
+    """Units (in preference order) whose sizes sum to the least total >= need.
+
+    A subset sum over household sizes with Python ints as bitsets; then a forward walk takes
+    each preferred unit whenever the rest can still make up the exact total, so among the
+    smallest totals the most preferred households are chosen. Takes everything if the
+    units cannot reach `need`.
+    """
+    if need <= 0 or not units:
+        return []
+    total = sum(s for _, s in units)
+    if total <= need:
+        return [u for u, _ in units]
+    if all(s == 1 for _, s in units):
+        return [u for u, _ in units[:need]]
+    cap = need + max(s for _, s in units)
+    mask = (1 << (cap + 1)) - 1
+    suffix = [0] * (len(units) + 1)
+    suffix[-1] = 1
+    for i in range(len(units) - 1, -1, -1):
+        reach = suffix[i + 1]
+        suffix[i] = (reach | (reach << units[i][1])) & mask
+    reach_all = suffix[0] >> need
+    target = need + (reach_all & -reach_all).bit_length() - 1
+    picked, rest = [], target
+    for i, (uid, size) in enumerate(units):
+        if rest == 0:
+            break
+        if size <= rest and (suffix[i + 1] >> (rest - size)) & 1:
+            picked.append(uid)
+            rest -= size
+    return picked
+
+
+# ---------------------------------------------------------------- placing
+
+
+def _place(
+    work: Workload,
+    settings: Settings,
+    orphans: pl.DataFrame,
+    units: pl.DataFrame,
+    shed: list[int],
+) -> tuple[pl.DataFrame, list[int]]:
+    """Give each leaving household to the least-loaded receiver with room, widening by scope."""
+    roster = work.officers
+    receivers = roster.filter((pl.col("status") == "active") & ~pl.col("over")).select(
+        "officer_id", "accounts", "limit", pl.col("branch_key").fill_null(_NO_BRANCH),
+        "region",
+    ).sort("officer_id")
+    load = dict(zip(receivers["officer_id"], receivers["accounts"], strict=True))
+    limit = dict(zip(receivers["officer_id"], receivers["limit"], strict=True))
+    branch_of = dict(zip(receivers["officer_id"], receivers["branch_key"], strict=True))
+    region_of_branch = dict(
+        roster.filter(pl.col("branch_key").is_not_null() & pl.col("region").is_not_null())
+        .group_by("branch_key").agg(pl.col("region").min())
+        .rows()
+    )
+    shed_units = units.filter(pl.col("uid").is_in(shed)).sort(
+        ["unit_branch", "size", "owner", "uid"], descending=[False, True, False, False]
+    )
+    orphan_units = orphans.sort(
+        ["unit_branch", "size", "first_client"], descending=[False, True, False]
+    )
+    queue = [
+        _Unit(uid, size, branch, owner)
+        for uid, size, branch, owner in pl.concat(
+            [orphan_units.select("uid", "size", "unit_branch", "owner"),
+             shed_units.select("uid", "size", "unit_branch", "owner")]
+        ).rows()
+    ]
+    levels = ["branch"] + {"branch": [], "region": ["region"], "all": ["region", "all"]}[
+        settings.scope
+    ]
+    result: dict[int, tuple[str, str]] = {}
+    for level in levels:
+
+        def pool_of(branch: str, level: str = level) -> str | None:
+            if level == "branch":
+                return branch
+            if level == "region":
+                return region_of_branch.get(branch)
+            return "*"
+
+        pools: dict[str | None, list[tuple[float, int, str]]] = {}
+        for oid in load:
+            if load[oid] < limit[oid]:
+                key = pool_of(branch_of[oid])
+                pools.setdefault(key, []).append((load[oid] / limit[oid], load[oid], oid))
+        for heap in pools.values():
+            heapq.heapify(heap)
+        waiting = []
+        for unit in queue:
+            heap = pools.get(pool_of(unit.branch)) if unit.branch != _NO_BRANCH or level == "all" \
+                else None
+            oid = _take(heap, unit.size, load, limit) if heap else None
+            if oid is None:
+                waiting.append(unit)
+            else:
+                result[unit.uid] = (oid, level)
+        queue = waiting
+    placed = pl.DataFrame(
+        {"uid": list(result), "to_officer_id": [v[0] for v in result.values()],
+         "level": [v[1] for v in result.values()]},
+        schema={"uid": pl.Int64, "to_officer_id": pl.String, "level": pl.String},
+    )
+    return placed, [u.uid for u in queue]
+
+
+def _take(heap: list[tuple[float, int, str]], size: int, load: dict, limit: dict) -> str | None:
+    """Pop the least-loaded receiver with room for `size`; put the others back."""
+    skipped, chosen = [], None
+    while heap:
+        entry = heapq.heappop(heap)
+        oid = entry[2]
+        if limit[oid] - load[oid] >= size:
+            chosen = oid
+            break
+        skipped.append(entry)
+    if chosen is not None:
+        load[chosen] += size
+        if load[chosen] < limit[chosen]:
+            heapq.heappush(heap, (load[chosen] / limit[chosen], load[chosen], chosen))
+    for entry in skipped:
+        heapq.heappush(heap, entry)
+    return chosen
+
+
+# ---------------------------------------------------------------- the plan as frames
+
+
+def _assemble(
+    work: Workload,
+    settings: Settings,
+    members: pl.DataFrame,
+    units: pl.DataFrame,
+    placement: pl.DataFrame,
+    unplaced_uids: list[int],
+    still_over: pl.DataFrame,
+) -> Plan:
+    roster = work.officers
+    moved = members.join(placement, on="uid", how="inner").join(
+        units.select("uid", "size"), on="uid"
+    )
+    outgoing = moved.group_by("officer_id").agg(pl.len().cast(pl.Int64).alias("out"))
+    incoming = moved.group_by("to_officer_id").agg(pl.len().cast(pl.Int64).alias("in"))
+    officers = (
+        roster.join(outgoing, on="officer_id", how="left")
+        .join(incoming, left_on="officer_id", right_on="to_officer_id", how="left")
+        .with_columns(
+            (pl.col("accounts") - pl.col("out").fill_null(0) + pl.col("in").fill_null(0))
+            .alias("accounts_after")
+        )
+        .drop("out", "in")
+    )
+    after_over = (pl.col("status") == "active") & (pl.col("accounts_after") > pl.col("limit"))
+    officers = officers.with_columns(after_over.alias("over_after"))
+
+    # Who stays over and why: pinned/non-performing (from the chooser) or no room.
+    residual = officers.filter("over_after").select(
+        "officer_id", (pl.col("accounts_after") - pl.col("limit")).alias("excess_left")
+    )
+    still_over = (
+        residual.join(still_over.select("officer_id", "why"), on="officer_id", how="left")
+        .with_columns(pl.col("why").fill_null("no receiver with room within the allowed scope"))
+        .sort("officer_id")
+    )
+
+    loads = officers.select("officer_id", "accounts", "accounts_after", "limit", "branch_key")
+    to_info = loads.select(
+        pl.col("officer_id").alias("to_officer_id"),
+        pl.col("accounts").alias("to_before"), pl.col("accounts_after").alias("to_after"),
+        pl.col("branch_key").alias("to_branch_key"),
+    )
+    from_info = loads.select(
+        "officer_id", pl.col("accounts").alias("from_before"),
+        pl.col("accounts_after").alias("from_after"), pl.col("limit").alias("from_limit"),
+    )
+    moves = (
+        moved.join(from_info, on="officer_id", how="left")
+        .join(to_info, on="to_officer_id", how="left")
+        .with_columns(_reason(settings).alias("reason"))
+        .sort(LINE)
+        .select(
+            "client_id", LINE, pl.col("officer_id").alias("from_officer_id"), "to_officer_id",
+            "branch_key", "to_branch_key", "group_id", "orphan", "from_before", "from_after",
+            "to_before", "to_after", "balance", "risk_class", "assigned_since",
+            (pl.col("level") != "branch").alias("crosses_branch"), "reason",
+        )
+    )
+    on_roster = set(roster["officer_id"].to_list())
+    transfers = (
+        moves.with_columns(
+            pl.when(pl.col("from_officer_id").is_in(list(on_roster)))
+            .then(pl.col("from_officer_id")).alias("from_officer_id")
+        )
+        .group_by("from_officer_id", "to_officer_id")
+        .agg(pl.len().cast(pl.Int64).alias("clients"))
+        .sort(["from_officer_id", "to_officer_id"], nulls_last=True)
+    )
+    unplaced = (
+        members.filter(pl.col("uid").is_in(unplaced_uids) & pl.col("owner").is_null())
+        .select("client_id", LINE, "officer_id", "branch_key", "orphan")
+        .sort(LINE)
+    )
+    branches = _branch_table(officers, unplaced, still_over, settings)
+    return Plan(moves=moves, transfers=transfers, officers=officers, branches=branches,
+                still_over=still_over, unplaced=unplaced)
+
+
+def _reason(settings: Settings) -> pl.Expr:
+    """A sentence per move: which rule chose this client, and this receiver."""
+    household = pl.when(pl.col("size") > 1).then(
+        pl.format("; household of {} moves together", pl.col("size"))
+    ).otherwise(pl.lit(""))
+    why_client = (
+        pl.when(pl.col("orphan") == "departed")
+        .then(pl.format("officer {} has departed", pl.col("officer_id")))
+        .when(pl.col("orphan") == "unknown_officer")
+        .then(pl.format("officer {} is not on the roster", pl.col("officer_id")))
+        .when(pl.col("orphan") == "unassigned")
+        .then(pl.lit("client has no managing officer"))
+        .when(pl.col("recent"))
+        .then(pl.format(
+            "{} is over the limit ({}/{}); handed over within {} days, moved because nothing "
+            "else could", pl.col("officer_id"), pl.col("from_before"), pl.col("from_limit"),
+            pl.lit(settings.recent_days)))
+        .otherwise(pl.format(
+            "{} is over the limit ({}/{}); among the shortest relationships and smallest "
+            "balances of the movable clients", pl.col("officer_id"), pl.col("from_before"),
+            pl.col("from_limit")))
+    )
+    why_receiver = (
+        pl.when(pl.col("level") == "branch")
+        .then(pl.format("{} had the most room in the branch", pl.col("to_officer_id")))
+        .when(pl.col("level") == "region")
+        .then(pl.format("no room in branch {}: {} in the same region had the most room",
+                        pl.col("branch_key"), pl.col("to_officer_id")))
+        .otherwise(pl.format("no room in branch {} or its region: {} had the most room",
+                             pl.col("branch_key"), pl.col("to_officer_id")))
+    )
+    return pl.concat_str([why_client, household, pl.lit("; "), why_receiver])
+
+
+def _branch_table(
+    officers: pl.DataFrame, unplaced: pl.DataFrame, still_over: pl.DataFrame, settings: Settings
+) -> pl.DataFrame:
+    """Per branch: largest load, average, spread and number over, before and after."""
+    active = officers.filter(pl.col("status") == "active")
+    stats = active.group_by("branch_key").agg(
+        pl.col("branch").drop_nulls().first().alias("branch"),
+        pl.len().alias("active_officers"),
+        pl.col("accounts").max().alias("max_before"),
+        pl.col("accounts").mean().round(1).alias("mean_before"),
+        (pl.col("accounts").max() - pl.col("accounts").min()).alias("spread_before"),
+        pl.col("over").sum().cast(pl.Int64).alias("over_before"),
+        pl.col("accounts_after").max().alias("max_after"),
+        pl.col("accounts_after").mean().round(1).alias("mean_after"),
+        (pl.col("accounts_after").max() - pl.col("accounts_after").min()).alias("spread_after"),
+        pl.col("over_after").sum().cast(pl.Int64).alias("over_after"),
+    )
+    orphans_left = unplaced.group_by("branch_key").agg(
+        pl.len().cast(pl.Int64).alias("orphans_unplaced")
+    )
+    excess_left = (
+        still_over.filter(pl.col("why").str.starts_with("no receiver")).join(officers.select("officer_id", "branch_key"), on="officer_id")
+        .group_by("branch_key").agg(pl.col("excess_left").sum().alias("excess_unplaced"))
+    )
+    table = (
+        stats.join(orphans_left, on="branch_key", how="full", coalesce=True)
+        .join(excess_left, on="branch_key", how="full", coalesce=True)
+        .with_columns(
+            pl.col("orphans_unplaced").fill_null(0), pl.col("excess_unplaced").fill_null(0)
+        )
+        .with_columns(
+            (pl.col("orphans_unplaced") + pl.col("excess_unplaced")).alias("cannot_place")
+        )
+        .with_columns(
+            ((pl.col("cannot_place") + settings.threshold - 1) // settings.threshold)
+            .alias("officers_needed")
+        )
+        .sort("branch_key", nulls_last=True)
+    )
+    return table

@@ -1,0 +1,135 @@
+"""The report model: plain data assembled from a workload and a plan, for every renderer.
+
+Renderers only lay this out; they never compute. Keys and values here are the JSON contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from caseload.config import Settings
+from caseload.plan import Plan
+from caseload.validate import ProblemGroup, Validated
+from caseload.workload import Workload
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class InputNote:
+    """What reading left out or folded, per file, so nothing is lost silently."""
+
+    path: str
+    rows: int
+    skipped: list[ProblemGroup] = field(default_factory=list)
+    notes: list[ProblemGroup] = field(default_factory=list)
+    total_lines: list[int] = field(default_factory=list)
+
+
+@dataclass
+class CheckReport:
+    threshold: int
+    near_fraction: float
+    as_of: dt.date
+    scope: str
+    summary: dict[str, int]
+    officers: list[dict[str, Any]]
+    transfers: list[dict[str, Any]]
+    branches: list[dict[str, Any]]
+    still_over: list[dict[str, Any]]
+    inputs: list[InputNote]
+
+    @property
+    def has_findings(self) -> bool:
+        return self.summary["over"] > 0 or self.summary["orphaned"] > 0
+
+    def over_and_near(self) -> list[dict[str, Any]]:
+        """Officers over, then near, the heaviest (by share of limit) first."""
+        rows = [o for o in self.officers if o["over"] or o["near"]]
+        return sorted(rows, key=lambda o: (-o["accounts"] / o["capacity"], -o["accounts"],
+                                           o["officer_id"]))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "as_of": self.as_of.isoformat(),
+            "threshold": self.threshold,
+            "near_fraction": self.near_fraction,
+            "scope": self.scope,
+            "summary": self.summary,
+            "officers": self.officers,
+            "transfers": self.transfers,
+            "branches": self.branches,
+            "still_over": self.still_over,
+            "inputs": [
+                {
+                    "path": n.path,
+                    "rows_used": n.rows,
+                    "skipped_rows": sum(g.count for g in n.skipped),
+                    "skipped": [_group_json(g) for g in n.skipped],
+                    "notes": [_group_json(g) for g in n.notes],
+                    "total_lines": n.total_lines,
+                }
+                for n in self.inputs
+            ],
+        }
+
+
+def _group_json(g: ProblemGroup) -> dict[str, Any]:
+    return {"problem": g.problem, "count": g.count, "lines": g.lines}
+
+
+def input_note(v: Validated) -> InputNote:
+    return InputNote(path=v.raw.path, rows=v.frame.height, skipped=v.skipped, notes=v.notes,
+                     total_lines=v.raw.total_lines)
+
+
+def build_check_report(
+    work: Workload, plan: Plan, settings: Settings, inputs: list[InputNote]
+) -> CheckReport:
+    roster = plan.officers.sort("officer_id")
+    officers = roster.select(
+        "officer_id", "name", "branch", pl.col("branch_id"), "region", "status", "grade",
+        "accounts", pl.col("limit").alias("capacity"), "over", "near", "accounts_after",
+    ).to_dicts()
+    names = dict(zip(roster["officer_id"], roster["name"], strict=True))
+    branch_names = dict(
+        roster.filter(pl.col("branch_key").is_not_null())
+        .group_by("branch_key").agg(pl.col("branch").drop_nulls().first()).rows()
+    )
+    transfers = []
+    moves_by_pair = plan.moves.with_columns(
+        pl.when(pl.col("orphan").is_in(["unassigned", "unknown_officer"]))
+        .then(None).otherwise(pl.col("from_officer_id")).alias("from_officer_id")
+    ).group_by("from_officer_id", "to_officer_id").agg(
+        pl.len().alias("clients"), pl.col("branch_key").first(),
+        pl.col("to_branch_key").first(), pl.col("crosses_branch").any(),
+    ).sort(["from_officer_id", "to_officer_id"], nulls_last=True)
+    for row in moves_by_pair.to_dicts():
+        transfers.append({
+            "from_officer_id": row["from_officer_id"],
+            "from_name": names.get(row["from_officer_id"]),
+            "to_officer_id": row["to_officer_id"],
+            "to_name": names.get(row["to_officer_id"]),
+            "branch": branch_names.get(row["branch_key"], row["branch_key"]),
+            "to_branch": branch_names.get(row["to_branch_key"], row["to_branch_key"]),
+            "crosses_branch": row["crosses_branch"],
+            "clients": row["clients"],
+        })
+    branches = [
+        {**b, "branch": b["branch"] or branch_names.get(b["branch_key"], b["branch_key"])}
+        for b in plan.branches.to_dicts()
+    ]
+    summary = dict(work.summary)
+    summary["moves"] = plan.moves.height
+    summary["cannot_place"] = int(plan.branches["cannot_place"].sum())
+    summary["over_after"] = int(plan.officers["over_after"].sum())
+    return CheckReport(
+        threshold=settings.threshold, near_fraction=settings.near_fraction, as_of=settings.as_of,
+        scope=settings.scope, summary=summary, officers=officers, transfers=transfers,
+        branches=branches, still_over=plan.still_over.to_dicts(), inputs=inputs,
+    )

@@ -1,0 +1,90 @@
+"""Counts, limits, bands and orphans: who carries how many clients, and whose clients have nobody.
+
+Every client row ends up either in exactly one officer's count or among the orphans, so the
+figures add up to the number of client rows; that invariant is what makes the check trustworthy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from caseload.config import Settings
+from caseload.load import LINE
+
+ORPHAN_KINDS = ("unassigned", "unknown_officer", "departed")
+
+
+@dataclass
+class Workload:
+    """Per-officer loads and per-client ownership, ready for a report or the planner."""
+
+    officers: pl.DataFrame  # roster + branch_key, limit, accounts, over, near
+    clients: pl.DataFrame  # book + branch_key, orphan (null or one of ORPHAN_KINDS)
+    summary: dict[str, int]
+
+
+def branch_keys_use_ids(officers: pl.DataFrame, clients: pl.DataFrame) -> bool:
+    """A branch code identifies a branch when both exports carry it; names repeat across banks."""
+    return bool(officers["branch_id"].is_not_null().any()) and (
+        clients.height == 0 or bool(clients["branch_id"].is_not_null().any())
+    )
+
+
+def near_floor(limit: pl.Expr, fraction: float) -> pl.Expr:
+    """Smallest account count that is 'near' a limit (90% of 300 is 270), free of float noise."""
+    return (limit.cast(pl.Float64) * fraction - 1e-9).ceil().cast(pl.Int64)
+
+
+def limit_expr(settings: Settings) -> pl.Expr:
+    """An officer's own capacity, else the limit of their grade, else the threshold."""
+    by_grade = {g.strip().lower(): v for g, v in settings.grade_limits.items()}
+    grade_limit = (
+        pl.col("grade").str.strip_chars().str.to_lowercase()
+        .replace_strict(by_grade, default=None, return_dtype=pl.Int64)
+        if by_grade else pl.lit(None, pl.Int64)
+    )
+    return pl.coalesce(pl.col("capacity"), grade_limit, pl.lit(settings.threshold, pl.Int64))
+
+
+def count_workload(officers: pl.DataFrame, clients: pl.DataFrame, settings: Settings) -> Workload:
+    use_ids = branch_keys_use_ids(officers, clients)
+    key = "branch_id" if use_ids else "branch"
+    roster = officers.with_columns(
+        pl.col(key).alias("branch_key"), limit_expr(settings).alias("limit")
+    )
+    counts = clients.group_by("officer_id").agg(pl.len().cast(pl.Int64).alias("accounts"))
+    roster = roster.join(counts, on="officer_id", how="left", nulls_equal=False).with_columns(
+        pl.col("accounts").fill_null(0)
+    )
+    active = pl.col("status") == "active"
+    over = active & (pl.col("accounts") > pl.col("limit"))
+    near = active & ~over & (pl.col("accounts") >= near_floor(pl.col("limit"), settings.near_fraction))
+    roster = roster.with_columns(over.alias("over"), near.alias("near"))
+
+    owner = roster.select(
+        "officer_id", pl.col("status").alias("officer_status"),
+        pl.col("branch_key").alias("officer_branch"),
+    )
+    book = clients.join(owner, on="officer_id", how="left", nulls_equal=False).with_columns(
+        pl.coalesce(pl.col(key), pl.col("officer_branch")).alias("branch_key"),
+        pl.when(pl.col("officer_id").is_null()).then(pl.lit("unassigned"))
+        .when(pl.col("officer_status").is_null()).then(pl.lit("unknown_officer"))
+        .when(pl.col("officer_status") == "departed").then(pl.lit("departed"))
+        .otherwise(None).alias("orphan"),
+    ).sort(LINE)
+    kinds = book.group_by("orphan").len()
+    by_kind = dict(zip(kinds["orphan"].to_list(), kinds["len"].to_list(), strict=True))
+    summary = {
+        "clients": clients.height,
+        "officers": roster.height,
+        "active_officers": int((roster["status"] == "active").sum()),
+        "over": int(roster["over"].sum()),
+        "near": int(roster["near"].sum()),
+        "orphaned": sum(by_kind.get(k, 0) for k in ORPHAN_KINDS),
+        **{k: by_kind.get(k, 0) for k in ORPHAN_KINDS},
+        "excess": int(roster.filter("over").select(pl.col("accounts") - pl.col("limit")).sum()
+                      .item() or 0),
+    }
+    return Workload(officers=roster, clients=book, summary=summary)
