@@ -61,6 +61,8 @@ class RawTable:
     blank_lines: int = 0
     ragged_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, fields found)
     field_count: int = 0
+    separator: str = ","
+    positions: dict[str, int] = field(default_factory=dict)  # canonical -> column in file
 
 
 def read_table(
@@ -343,6 +345,7 @@ def _read_utf8_csv(
         headers={c: header_cells[pos] for c, pos in keep.items()},
         encoding=encoding, header_line=header_idx + 1, total_lines=totals,
         blank_lines=blanks, ragged_lines=sorted(ragged), field_count=len(header_cells),
+        separator=sep, positions=dict(mapping),
     )
 
 

@@ -1,0 +1,173 @@
+"""Applying a reviewed plan to a client export: change exactly the planned cells, lose nothing.
+
+Every line that is not a planned client is written back byte for byte (title line, header,
+total line included), in the export's own encoding and line endings; a planned line is
+re-serialised with its officer cell (and officer-name cell, given a roster) changed.
+A plan that does not fit the export is refused with the rows named.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from caseload.config import ReadOptions
+from caseload.errors import InputError, PlanRefusedError
+from caseload.load import LINE, RawTable, detect_encoding, read_table
+from caseload.validate import validate_clients
+
+PLAN_COLUMNS = ("client_id", "from_officer_id", "to_officer_id")
+SHOWN = 5
+
+
+@dataclass
+class Applied:
+    data: bytes
+    moved: int
+    loads: pl.DataFrame  # officer_id, before, after (officers touched by the plan)
+
+
+def read_plan(path: str | os.PathLike[str]) -> pl.DataFrame:
+    """A plan file (ours, or hand-edited in Excel/WPS): text cells, with its own line numbers."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(p, "no such file")
+    try:
+        if p.suffix.lower() == ".xlsx":
+            frame = pl.read_excel(p, infer_schema_length=0).with_row_index(LINE, offset=2)
+        else:
+            enc = detect_encoding(p)
+            data = p.read_bytes().decode(enc).encode()
+            frame = pl.read_csv(data, infer_schema=False,
+                                empty_string_is_null=True, row_index_name=LINE,
+                                row_index_offset=2)
+    except InputError:
+        raise
+    except Exception:
+        raise InputError(p, "is not a readable plan (CSV or .xlsx)") from None
+    missing = [c for c in PLAN_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(p, f"plan column {', '.join(missing)} missing; found: "
+                         + ", ".join(frame.columns[:12]))
+    return frame.select(
+        pl.col(LINE).cast(pl.Int64),
+        *[pl.col(c).cast(pl.String).str.strip_chars().str.strip_prefix("'").alias(c)
+          for c in PLAN_COLUMNS],
+    ).filter(pl.any_horizontal(pl.col(c).is_not_null() for c in PLAN_COLUMNS))
+
+
+def _lines(frame: pl.DataFrame) -> str:
+    lines = frame[LINE].to_list()
+    more = f" (+{len(lines) - SHOWN} more)" if len(lines) > SHOWN else ""
+    return ", ".join(map(str, lines[:SHOWN])) + more
+
+
+def check_plan(plan: pl.DataFrame, book: pl.DataFrame, plan_path: str,
+               roster: pl.DataFrame | None) -> None:
+    """Refuse a plan naming unknown clients, a stale officer, a client twice, a bad receiver."""
+    problems = []
+    blank = plan.filter(pl.col("client_id").is_null() | pl.col("to_officer_id").is_null())
+    if blank.height:
+        problems.append(f"blank client_id or to_officer_id on plan line {_lines(blank)}")
+    twice = plan.filter(pl.col("client_id").is_not_null() & pl.col("client_id").is_duplicated())
+    if twice.height:
+        problems.append(f"client moved more than once on plan line {_lines(twice)}")
+    joined = plan.join(book.select("client_id", pl.col("officer_id").alias("now")),
+                       on="client_id", how="left")
+    unknown = joined.filter(pl.col("client_id").is_not_null()
+                            & ~pl.col("client_id").is_in(book["client_id"].implode()))
+    if unknown.height:
+        problems.append(f"client not in the export on plan line {_lines(unknown)}")
+    stale = joined.filter(
+        pl.col("client_id").is_in(book["client_id"].implode())
+        & ~pl.col("from_officer_id").eq_missing(pl.col("now"))
+    )
+    if stale.height:
+        problems.append("from_officer_id no longer matches the export (stale plan) on plan "
+                        f"line {_lines(stale)}")
+    if roster is not None:
+        active = roster.filter(pl.col("status") == "active")["officer_id"].implode()
+        bad_to = plan.filter(pl.col("to_officer_id").is_not_null()
+                             & ~pl.col("to_officer_id").is_in(active))
+        if bad_to.height:
+            problems.append("receiver is not an active officer on the roster on plan line "
+                            f"{_lines(bad_to)}")
+    if problems:
+        raise PlanRefusedError(f"{plan_path}: plan refused, nothing written",
+                               [f"{plan_path}: {p}" for p in problems])
+
+
+def apply_plan(
+    clients_path: str | os.PathLike[str],
+    plan: pl.DataFrame,
+    plan_path: str,
+    roster: pl.DataFrame | None = None,
+    read: ReadOptions | None = None,
+) -> Applied:
+    read = read or ReadOptions()
+    raw = read_table(clients_path, "clients", read)
+    if raw.encoding in ("xlsx", "parquet"):
+        raise InputError(clients_path, "apply rewrites CSV exports only; export the clients as CSV")
+    book = validate_clients(raw, skip_bad_rows=False).frame
+    check_plan(plan, book, plan_path, roster)
+    encoding = raw.encoding
+    text = Path(clients_path).read_bytes().decode(encoding)
+    newline = "\r\n" if "\r\n" in text[:65536] else "\n"
+    lines = text.split(newline)
+    trailing = lines[-1] == ""
+    if trailing:
+        lines.pop()
+    expected_last = int(raw.frame[LINE].max() or raw.header_line)
+    if len(lines) < expected_last:
+        raise InputError(clients_path, "has line breaks inside cells; apply needs one client "
+                         "per line (re-export, or open and save it as .xlsx → CSV)")
+    moves = plan.join(book.select("client_id", LINE), on="client_id", how="inner")
+    names = None
+    if roster is not None:
+        names = dict(zip(roster["officer_id"], roster["name"], strict=True))
+    replacements = _rewrite(raw, lines, moves, names)
+    for line_no, new in replacements.items():
+        lines[line_no - 1] = new
+    out = newline.join(lines) + (newline if trailing else "")
+    bom = encoding == "utf-8-sig"
+    data = out.encode("utf-8" if bom else encoding)
+    if bom and not data.startswith(b"\xef\xbb\xbf"):
+        data = b"\xef\xbb\xbf" + data
+    before = book.group_by("officer_id").len("before")
+    after = (
+        book.join(moves.select("client_id", "to_officer_id"), on="client_id", how="left")
+        .select(pl.coalesce("to_officer_id", "officer_id").alias("officer_id"))
+        .group_by("officer_id").len("after")
+    )
+    touched = pl.concat([moves["from_officer_id"], moves["to_officer_id"]]).drop_nulls().unique()
+    loads = (
+        pl.DataFrame({"officer_id": touched})
+        .join(before, on="officer_id", how="left").join(after, on="officer_id", how="left")
+        .with_columns(pl.col("before").fill_null(0).cast(pl.Int64),
+                      pl.col("after").fill_null(0).cast(pl.Int64))
+        .sort("officer_id")
+    )
+    return Applied(data=data, moved=moves.height, loads=loads)
+
+
+def _rewrite(raw: RawTable, lines: list[str], moves: pl.DataFrame,
+             names: dict[str, str] | None) -> dict[int, str]:
+    """New text for each planned line; a loop over the moves only, never the whole book."""
+    sep = raw.separator
+    id_pos = raw.positions["officer_id"]
+    name_pos = raw.positions.get("officer_name")
+    out = {}
+    for line_no, to_id in moves.select(LINE, "to_officer_id").rows():
+        cells = next(csv.reader([lines[line_no - 1]], delimiter=sep))
+        cells[id_pos] = to_id
+        if name_pos is not None and names is not None and names.get(to_id) is not None:
+            cells[name_pos] = names[to_id]
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=sep, lineterminator="").writerow(cells)
+        out[line_no] = buf.getvalue()
+    return out

@@ -1,0 +1,86 @@
+"""Writing files safely: never over an input, never half-written, safe to open in Excel/WPS."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from caseload.errors import CaseloadError
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_target(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]],
+                 force: bool) -> Path:
+    """Refuse an output that is an input, or an existing file without --force."""
+    target = Path(out)
+    for src in inputs:
+        s = Path(src)
+        if s.exists() and target.exists() and os.path.samefile(s, target):
+            raise CaseloadError(f"{target}: is one of the inputs; inputs are never overwritten")
+        if s.resolve() == target.resolve():
+            raise CaseloadError(f"{target}: is one of the inputs; inputs are never overwritten")
+    if target.is_dir():
+        raise CaseloadError(f"{target}: is a directory")
+    if target.exists() and not force:
+        raise CaseloadError(f"{target}: already exists (use --force to replace it)")
+    if not target.parent.exists():
+        raise CaseloadError(f"{target}: folder {target.parent} does not exist")
+    return target
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    """Write to a temporary file beside the target, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with a quote.
+
+    Only text columns change; numbers stay numbers. A text cell that is itself a plain
+    number (e.g. '-12.5') is left alone.
+    """
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            col = pl.col(name)
+            risky = col.str.contains(r"^[=+\-@\t\r]") & col.cast(pl.Float64, strict=False).is_null()
+            exprs.append(pl.when(risky.fill_null(False)).then("'" + col).otherwise(col).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def frame_to_csv_bytes(frame: pl.DataFrame, bom: bool = True) -> bytes:
+    buf = io.BytesIO()
+    neutralise(frame).write_csv(buf, include_bom=bom)
+    return buf.getvalue()
+
+
+def frame_to_xlsx_bytes(sheets: dict[str, pl.DataFrame]) -> bytes:
+    """One workbook, a sheet per frame, header row frozen, text safe from formula injection."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    with xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
+                                   "strings_to_urls": False}) as wb:
+        for name, frame in sheets.items():
+            neutralise(frame).write_excel(wb, worksheet=name, autofit=True, freeze_panes=(1, 0))
+    return buf.getvalue()
+
+
+def write_frame(frame: pl.DataFrame, target: Path, sheet: str = "moves") -> None:
+    if target.suffix.lower() == ".xlsx":
+        atomic_write(target, frame_to_xlsx_bytes({sheet: frame}))
+    else:
+        atomic_write(target, frame_to_csv_bytes(frame))

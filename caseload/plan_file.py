@@ -1,0 +1,46 @@
+"""The layout of a plan file: the columns a branch head reviews and `apply` reads back."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from caseload.load import LINE
+from caseload.plan import Plan
+
+PLAN_FILE_COLUMNS = (
+    "client_id", "from_officer_id", "from_officer_name", "to_officer_id", "to_officer_name",
+    "branch", "to_branch", "group_id", "risk_class", "balance", "assigned_since",
+    "from_before", "from_after", "to_before", "to_after", "crosses_branch", "reason",
+    "source_line",
+)
+
+
+def branch_names(officers: pl.DataFrame) -> pl.DataFrame:
+    """branch_key -> the branch name people read (the code when no name is exported)."""
+    return (
+        officers.filter(pl.col("branch_key").is_not_null())
+        .group_by("branch_key")
+        .agg(pl.col("branch").drop_nulls().first().alias("branch_name"))
+    )
+
+
+def plan_frame(plan: Plan) -> pl.DataFrame:
+    names = plan.officers.select("officer_id", "name")
+    branches = branch_names(plan.officers)
+    return (
+        plan.moves
+        .join(names.rename({"officer_id": "from_officer_id", "name": "from_officer_name"}),
+              on="from_officer_id", how="left")
+        .join(names.rename({"officer_id": "to_officer_id", "name": "to_officer_name"}),
+              on="to_officer_id", how="left")
+        .join(branches, on="branch_key", how="left")
+        .join(branches.rename({"branch_key": "to_branch_key", "branch_name": "to_branch"}),
+              on="to_branch_key", how="left")
+        .with_columns(
+            pl.coalesce("branch_name", "branch_key").alias("branch"),
+            pl.coalesce("to_branch", "to_branch_key").alias("to_branch"),
+            pl.col(LINE).alias("source_line"),
+        )
+        .sort(LINE)
+        .select(PLAN_FILE_COLUMNS)
+    )

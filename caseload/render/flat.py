@@ -1,0 +1,52 @@
+"""Flat text formats for spreadsheets and wikis: CSV (one row per officer) and Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from caseload.render.labels import label
+from caseload.report import CheckReport
+
+OFFICER_CSV_COLUMNS = (
+    "officer_id", "name", "branch", "branch_id", "region", "status", "grade", "accounts",
+    "capacity", "over", "near", "accounts_after",
+)
+
+
+def officers_csv(report: CheckReport) -> str:
+    """The officers table, one row per officer on the roster, for Excel or a cron pipe."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(OFFICER_CSV_COLUMNS)
+    for o in report.officers:
+        w.writerow(["" if o[c] is None else str(o[c]).lower() if isinstance(o[c], bool) else o[c]
+                    for c in OFFICER_CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def _md_row(cells) -> str:
+    return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+
+def check_markdown(report: CheckReport, lang: str = "en") -> str:
+    s = report.summary
+    out = [f"# {label('title', lang)} · {label('as_of', lang)} {report.as_of.isoformat()}",
+           "", _md_row([label("summary", lang), ""]), "|---|---:|"]
+    for key in ("clients", "over", "near", "orphaned", "moves", "cannot_place", "over_after"):
+        out.append(_md_row([label(key, lang), s[key]]))
+    rows = report.over_and_near()
+    if rows:
+        out += ["", f"## {label('over_near_title', lang)}", "",
+                _md_row([label(k, lang) for k in ("staff", "name", "branch", "accounts", "limit")]),
+                "|---|---|---|---:|---:|"]
+        out += [_md_row([o["officer_id"], o["name"] or "", o["branch"] or "", o["accounts"],
+                         o["capacity"]]) for o in rows]
+    if report.transfers:
+        out += ["", f"## {label('transfers_title', lang)}", "",
+                _md_row([label(k, lang) for k in ("from", "to", "branch", "clients")]),
+                "|---|---|---|---:|"]
+        for t in report.transfers:
+            src = t["from_officer_id"] or label("no_officer", lang)
+            out.append(_md_row([src, t["to_officer_id"], t["branch"] or "", t["clients"]]))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,183 @@
+"""Rich tables for a terminal or a plain-text cron mail. Lays out a CheckReport; computes nothing."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from caseload.render.labels import label
+from caseload.report import CheckReport
+
+BAR_WIDTH = 20
+
+
+def _unicode_ok(console: Console) -> bool:
+    return console.encoding.lower().replace("-", "").startswith("utf")
+
+
+def load_bar(accounts: int, limit: int, unicode: bool) -> Text:
+    """A bar of the load against the limit, full at the limit, with the share in per cent."""
+    share = accounts / limit if limit else 0.0
+    filled = min(BAR_WIDTH, round(min(share, 1.0) * BAR_WIDTH))
+    full, empty = ("█", "░") if unicode else ("#", ".")
+    style = "red" if share > 1 else "yellow" if share >= 0.9 else "green"
+    bar = Text(full * filled, style=style)
+    bar.append(empty * (BAR_WIDTH - filled), style="dim")
+    bar.append(f" {share:4.0%}")
+    return bar
+
+
+def render_check(report: CheckReport, console: Console, lang: str = "en",
+                 quiet: bool = False) -> None:
+    s = report.summary
+    unicode = _unicode_ok(console)
+    if not quiet:
+        title = (f"{label('title', lang)} · {label('as_of', lang)} {report.as_of.isoformat()}"
+                 f" · {label('limit', lang)} {report.threshold}")
+        summary = Table(title=title, box=box.SIMPLE_HEAD, show_header=False, title_justify="left")
+        summary.add_column(style="bold")
+        summary.add_column(justify="right")
+        summary.add_column()
+        summary.add_row(label("clients", lang), f"{s['clients']:,}", "")
+        summary.add_row(label("officers", lang), f"{s['officers']:,} ({s['active_officers']:,})",
+                        "")
+        summary.add_row(label("over", lang), str(s["over"]), "")
+        summary.add_row(label("near", lang), str(s["near"]), "")
+        summary.add_row(label("orphaned", lang), f"{s['orphaned']:,}", label(
+            "orphan_detail", lang).format(u=s["unassigned"], k=s["unknown_officer"],
+                                          d=s["departed"]))
+        summary.add_row(label("moves", lang), f"{s['moves']:,}", "")
+        summary.add_row(label("cannot_place", lang), f"{s['cannot_place']:,}", "")
+        summary.add_row(label("over_after", lang), str(s["over_after"]), "")
+        console.print(summary)
+    if not report.has_findings and not quiet:
+        console.print(label("nothing", lang))
+    _over_near(report, console, lang, unicode)
+    _transfers(report, console, lang)
+    _shortfalls(report, console, lang)
+    _inputs(report, console, lang)
+
+
+def _over_near(report: CheckReport, console: Console, lang: str, unicode: bool) -> None:
+    rows = report.over_and_near()
+    if not rows:
+        return
+    t = Table(title=label("over_near_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    t.add_column(label("staff", lang))
+    t.add_column(label("name", lang))
+    t.add_column(label("branch", lang))
+    t.add_column(label("accounts", lang), justify="right")
+    t.add_column(label("limit", lang), justify="right")
+    t.add_column(label("load", lang), no_wrap=True)
+    t.add_column(label("flag", lang))
+    for o in rows:
+        flag = Text(label("flag_over", lang), style="bold red") if o["over"] else Text(
+            label("flag_near", lang), style="yellow")
+        t.add_row(o["officer_id"], o["name"] or "", o["branch"] or "", str(o["accounts"]),
+                  str(o["capacity"]), load_bar(o["accounts"], o["capacity"], unicode), flag)
+    console.print(t)
+
+
+def _who(officer_id: str | None, name: str | None, lang: str) -> str:
+    if officer_id is None:
+        return label("no_officer", lang)
+    return f"{officer_id} {name}" if name else officer_id
+
+
+def _transfers(report: CheckReport, console: Console, lang: str) -> None:
+    if not report.transfers:
+        return
+    t = Table(title=label("transfers_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    t.add_column(label("from", lang))
+    t.add_column(label("to", lang))
+    t.add_column(label("branch", lang))
+    t.add_column(label("clients", lang), justify="right")
+    for tr in report.transfers:
+        branch = tr["branch"] or ""
+        if tr["crosses_branch"]:
+            branch = f"{branch} → {tr['to_branch']} ({label('crosses', lang)})"
+        t.add_row(_who(tr["from_officer_id"], tr["from_name"], lang),
+                  _who(tr["to_officer_id"], tr["to_name"], lang), branch, str(tr["clients"]))
+    console.print(t)
+
+
+def _shortfalls(report: CheckReport, console: Console, lang: str) -> None:
+    short = [b for b in report.branches if b["cannot_place"]]
+    if short:
+        t = Table(title=label("shortfall_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+        t.add_column(label("branch", lang))
+        t.add_column(label("cannot_place", lang), justify="right")
+        t.add_column(label("officers_needed", lang), justify="right")
+        for b in short:
+            t.add_row(b["branch"] or "", str(b["cannot_place"]), str(b["officers_needed"]))
+        console.print(t)
+    if report.still_over:
+        t = Table(title=label("still_over_title", lang), box=box.SIMPLE_HEAD,
+                  title_justify="left")
+        t.add_column(label("staff", lang))
+        t.add_column(label("excess_left", lang), justify="right")
+        t.add_column(label("why", lang))
+        for o in report.still_over:
+            t.add_row(o["officer_id"], str(o["excess_left"]), o["why"])
+        console.print(t)
+
+
+def _inputs(report: CheckReport, console: Console, lang: str) -> None:
+    rows = []
+    for note in report.inputs:
+        for g in [*note.skipped, *note.notes]:
+            rows.append((note.path, g.problem, g.count, g.lines))
+        if note.total_lines:
+            rows.append((note.path, label("total_lines", lang), len(note.total_lines),
+                         note.total_lines))
+    if not rows:
+        return
+    t = Table(title=label("inputs_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    t.add_column(label("file", lang))
+    t.add_column(label("problem", lang))
+    t.add_column(label("rows", lang), justify="right")
+    t.add_column(label("lines", lang))
+    for path, problem, count, lines in rows:
+        shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+        t.add_row(path, problem, str(count), shown)
+    console.print(t)
+
+
+def render_plan(report: CheckReport, plan, target: str, console: Console,
+                lang: str = "en") -> None:
+    """After `plan`: where the file went, transfers, and each branch before and after."""
+    s = report.summary
+    console.print(f"{s['moves']:,} client moves written to {target}")
+    _transfers(report, console, lang)
+    t = Table(title="Branches before → after", box=box.SIMPLE_HEAD, title_justify="left")
+    for col, justify in (("Branch", "left"), ("Largest", "right"), ("Average", "right"),
+                         ("Spread", "right"), ("Over", "right")):
+        t.add_column(col, justify=justify)
+    for b in report.branches:
+        if b["active_officers"] is None:
+            continue
+        t.add_row(b["branch"] or "", f"{b['max_before']} → {b['max_after']}",
+                  f"{b['mean_before']} → {b['mean_after']}",
+                  f"{b['spread_before']} → {b['spread_after']}",
+                  f"{b['over_before']} → {b['over_after']}")
+    console.print(t)
+    _shortfalls(report, console, lang)
+
+
+def render_applied(applied, roster, target: str, console: Console, lang: str = "en") -> None:
+    """After `apply`: how many clients changed hands and the new loads of those involved."""
+    console.print(f"{applied.moved:,} clients reassigned; written to {target}")
+    limits = {}
+    if roster is not None:
+        limits = dict(zip(roster["officer_id"].to_list(), roster["capacity"].to_list(),
+                          strict=True))
+    t = Table(title="Loads of the officers involved", box=box.SIMPLE_HEAD, title_justify="left")
+    t.add_column(label("staff", lang))
+    t.add_column("Before", justify="right")
+    t.add_column("After", justify="right")
+    for oid, before, after in applied.loads.rows():
+        t.add_row(oid, str(before), str(after))
+    console.print(t)
+    del limits
