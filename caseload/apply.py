@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,7 +127,8 @@ def apply_plan(
     if len(lines) < expected_last:
         raise InputError(clients_path, "has line breaks inside cells; apply needs one client "
                          "per line (re-export, or open and save it as .xlsx → CSV)")
-    moves = plan.join(book.select("client_id", LINE), on="client_id", how="inner")
+    # The plan carries its own line numbers (LINE); the export's are the ones to rewrite.
+    moves = plan.drop(LINE).join(book.select("client_id", LINE), on="client_id", how="inner")
     names = None
     if roster is not None:
         names = dict(zip(roster["officer_id"], roster["name"], strict=True))
@@ -160,10 +162,17 @@ def _rewrite(raw: RawTable, lines: list[str], moves: pl.DataFrame,
     """New text for each planned line; a loop over the moves only, never the whole book."""
     sep = raw.separator
     id_pos = raw.positions["officer_id"]
+    client_pos = raw.positions["client_id"]
     name_pos = raw.positions.get("officer_name")
     out = {}
-    for line_no, to_id in moves.select(LINE, "to_officer_id").rows():
-        cells = next(csv.reader([lines[line_no - 1]], delimiter=sep))
+    for line_no, client_id, to_id in moves.select(LINE, "client_id", "to_officer_id").rows():
+        cells = next(csv.reader([lines[line_no - 1]], delimiter=sep), [])
+        # A cell with a line break shifts physical lines against records: never guess.
+        if len(cells) <= max(id_pos, client_pos) or (
+            unicodedata.normalize("NFKC", cells[client_pos]).strip() != client_id
+        ):
+            raise InputError(raw.path, f"line {line_no} does not hold client {client_id} "
+                             "(line breaks inside cells?); apply needs one client per line")
         cells[id_pos] = to_id
         if name_pos is not None and names is not None and names.get(to_id) is not None:
             cells[name_pos] = names[to_id]
