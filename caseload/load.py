@@ -333,6 +333,8 @@ def _read_utf8_csv(
         raise InputError(p, "is not a readable table (CSV parse failed)") from None
     if frame.width - 1 > len(header_cells):
         frame = frame.select([LINE, *names])
+    if frame.height == 0:  # a header and no data: raise_if_empty=False gives no columns
+        frame = pl.DataFrame(schema={LINE: pl.Int64, **dict.fromkeys(names, pl.String)})
     short = _short_lines(frame, names)
     ragged.extend((line, -1) for line in short)
     frame = frame.select(
