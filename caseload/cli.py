@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import sys
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -33,20 +33,20 @@ app = typer.Typer(
 _state = {"traceback": False}
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
     markdown = "markdown"
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     branch = "branch"
     region = "region"
     all = "all"
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     en = "en"
     zh = "zh"
 

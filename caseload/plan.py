@@ -405,7 +405,8 @@ def _branch_table(
         pl.len().cast(pl.Int64).alias("orphans_unplaced")
     )
     excess_left = (
-        still_over.filter(pl.col("why").str.starts_with("no receiver")).join(officers.select("officer_id", "branch_key"), on="officer_id")
+        still_over.filter(pl.col("why").str.starts_with("no receiver"))
+        .join(officers.select("officer_id", "branch_key"), on="officer_id")
         .group_by("branch_key").agg(pl.col("excess_left").sum().alias("excess_unplaced"))
     )
     table = (

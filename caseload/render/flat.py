@@ -38,7 +38,7 @@ def check_markdown(report: CheckReport, lang: str = "en") -> str:
     rows = report.over_and_near()
     if rows:
         out += ["", f"## {label('over_near_title', lang)}", "",
-                _md_row([label(k, lang) for k in ("staff", "name", "branch", "accounts", "limit")]),
+                _md_row([label(k, lang) for k in ("staff", "name", "branch", "accounts", "limit_col")]),
                 "|---|---|---|---:|---:|"]
         out += [_md_row([o["officer_id"], o["name"] or "", o["branch"] or "", o["accounts"],
                          o["capacity"]]) for o in rows]

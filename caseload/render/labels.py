@@ -6,6 +6,7 @@ LABELS: dict[str, dict[str, str]] = {
     "title": {"en": "caseload check", "zh": "管户负荷检查"},
     "as_of": {"en": "as of", "zh": "截至"},
     "limit": {"en": "limit", "zh": "上限"},
+    "limit_col": {"en": "Limit", "zh": "上限"},
     "summary": {"en": "Summary", "zh": "概况"},
     "clients": {"en": "Clients", "zh": "客户数"},
     "officers": {"en": "Officers on roster (active)", "zh": "客户经理（在岗）"},
@@ -13,8 +14,8 @@ LABELS: dict[str, dict[str, str]] = {
     "near": {"en": "Near the limit", "zh": "接近上限"},
     "orphaned": {"en": "Orphaned clients", "zh": "无人管户客户"},
     "orphan_detail": {
-        "en": "no officer {u} · officer not on roster {k} · officer departed {d}",
-        "zh": "未分配 {u} · 工号不在名单 {k} · 客户经理已调离 {d}",
+        "en": "blank {u} · not on roster {k} · departed {d}",
+        "zh": "未分配 {u} · 不在名单 {k} · 已调离 {d}",
     },
     "moves": {"en": "Suggested moves", "zh": "建议调整户数"},
     "cannot_place": {"en": "Cannot be placed", "zh": "无法安置"},

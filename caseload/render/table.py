@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -25,7 +27,8 @@ def load_bar(accounts: int, limit: int, unicode: bool) -> Text:
     style = "red" if share > 1 else "yellow" if share >= 0.9 else "green"
     bar = Text(full * filled, style=style)
     bar.append(empty * (BAR_WIDTH - filled), style="dim")
-    bar.append(f" {share:4.0%}")
+    percent = math.ceil(share * 100) if share > 1 else math.floor(share * 100)
+    bar.append(f" {percent:3d}%")
     return bar
 
 
@@ -55,9 +58,11 @@ def render_check(report: CheckReport, console: Console, lang: str = "en",
     if not report.has_findings and not quiet:
         console.print(label("nothing", lang))
     _over_near(report, console, lang, unicode)
-    _transfers(report, console, lang)
+    if not quiet:
+        _transfers(report, console, lang)
     _shortfalls(report, console, lang)
-    _inputs(report, console, lang)
+    if not quiet:
+        _inputs(report, console, lang)
 
 
 def _over_near(report: CheckReport, console: Console, lang: str, unicode: bool) -> None:
@@ -69,7 +74,7 @@ def _over_near(report: CheckReport, console: Console, lang: str, unicode: bool) 
     t.add_column(label("name", lang))
     t.add_column(label("branch", lang))
     t.add_column(label("accounts", lang), justify="right")
-    t.add_column(label("limit", lang), justify="right")
+    t.add_column(label("limit_col", lang), justify="right")
     t.add_column(label("load", lang), no_wrap=True)
     t.add_column(label("flag", lang))
     for o in rows:
