@@ -18,7 +18,7 @@ from caseload.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CaseloadError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from caseload.config import ReadOptions, Settings
+    from caseload.config import ReadOptions, Resolved
 
 app = typer.Typer(
     name="caseload",
@@ -100,14 +100,18 @@ OfficersArg = Annotated[Path, typer.Argument(help="Officer roster export (CSV, .
                                              show_default=False)]
 ClientsArg = Annotated[Path, typer.Argument(help="Client list export (CSV, .xlsx, .parquet).",
                                             show_default=False)]
-ThresholdOpt = Annotated[int, typer.Option("--threshold", min=1,
-                                           help="Accounts an officer may carry; more is over.")]
-NearOpt = Annotated[float, typer.Option("--near", min=0.01, max=1.0,
-                                        help="Share of the limit that counts as near it.")]
+ThresholdOpt = Annotated[int | None, typer.Option(
+    "--threshold", min=1, help="Accounts an officer may carry; more is over.  [default: 300]")]
+NearOpt = Annotated[float | None, typer.Option(
+    "--near", min=0.01, max=1.0, help="Share of the limit that counts as near it.  [default: 0.9]")]
 GradeOpt = Annotated[list[str] | None, typer.Option(
     "--grade-limit", metavar="GRADE=N", help="Limit for a grade, e.g. 初级=150 (repeatable).")]
-ScopeOpt = Annotated[Scope, typer.Option(
-    "--scope", help="Where clients may move: branch, region (same 片区) or all.")]
+ScopeOpt = Annotated[Scope | None, typer.Option(
+    "--scope", help="Where clients may move: branch, region (same 片区) or all.  [default: branch]")]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="Settings file (default: ./caseload.toml if present).")]
+HistoryOpt = Annotated[Path | None, typer.Option(
+    "--history", help="Weekly history database (SQLite); with check, records this week.")]
 AsOfOpt = Annotated[str | None, typer.Option(
     "--as-of", metavar="YYYY-MM-DD", help="The date of the check (default: today).")]
 EncodingOpt = Annotated[str | None, typer.Option(
@@ -137,41 +141,61 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
     return out
 
 
-def _settings(threshold: int, near: float, grade: list[str] | None, scope: Scope,
-              as_of: str | None) -> Settings:
-    from caseload.config import Settings
+def _resolve(config: Path | None, **flags: object) -> Resolved:
+    from caseload.config import ConfigError, resolve
 
+    try:
+        return resolve(flags, dict(os.environ), str(config) if config else None)
+    except ConfigError as exc:
+        raise CaseloadError(str(exc)) from None
+
+
+def _grade_flags(grade: list[str] | None) -> dict[str, int] | None:
     limits = {}
     for g, v in _pairs(grade, "--grade-limit").items():
         if not v.isdigit() or int(v) < 1:
             raise CaseloadError(f"--grade-limit {g}={v}: the limit must be a whole number >= 1")
         limits[g] = int(v)
-    day = dt.date.today()
-    if as_of:
-        try:
-            day = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise CaseloadError(f"--as-of {as_of!r}: expected a date like 2026-11-20") from None
-    return Settings(threshold=threshold, near_fraction=near, grade_limits=limits,
-                    scope=scope.value, as_of=day)
+    return limits or None
 
 
-def _read_options(encoding: str | None, header_row: int | None, sheet: str | None,
-                  mapping: list[str] | None, skip: bool) -> ReadOptions:
+def _as_of(as_of: str | None) -> dt.date:
+    if not as_of:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise CaseloadError(f"--as-of {as_of!r}: expected a date like 2026-11-20") from None
+
+
+def _configure(config: Path | None, threshold: int | None, near: float | None,
+               grade: list[str] | None, scope: Scope | None, lang: Lang | None,
+               encoding: str | None, mapping: list[str] | None,
+               history: Path | None = None) -> Resolved:
+    return _resolve(
+        config, threshold=threshold, near_fraction=near, grade_limits=_grade_flags(grade),
+        scope=scope.value if scope else None, lang=lang.value if lang else None,
+        encoding=encoding, columns=_pairs(mapping, "--map") or None,
+        history=str(history) if history else None,
+    )
+
+
+def _read_options(resolved: Resolved, header_row: int | None, sheet: str | None,
+                  skip: bool) -> ReadOptions:
     from caseload.columns import CLIENT_HEADERS, OFFICER_HEADERS
     from caseload.config import ReadOptions
 
-    column_map = _pairs(mapping, "--map")
+    column_map = dict(resolved.values["columns"])
     for c in column_map:
         if c not in CLIENT_HEADERS and c not in OFFICER_HEADERS:
-            raise CaseloadError(f"--map {c}=…: unknown column {c!r}")
-    return ReadOptions(encoding=encoding, header_row=header_row, sheet=sheet,
+            raise CaseloadError(f"column map: unknown column {c!r} ({resolved.sources['columns']})")
+    return ReadOptions(encoding=resolved.values["encoding"], header_row=header_row, sheet=sheet,
                        column_map=column_map, skip_bad_rows=skip)
 
 
-def _lang(lang: Lang | None) -> str:
-    if lang is not None:
-        return lang.value
+def _lang(resolved: Resolved) -> str:
+    if resolved.values["lang"]:
+        return str(resolved.values["lang"])
     env = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
     return "zh" if env.lower().startswith("zh") else "en"
 
@@ -181,6 +205,11 @@ def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
+    if hasattr(stream, "reconfigure"):  # a GBK console or LANG=C: replace, never crash
+        try:
+            stream.reconfigure(errors="replace")
+        except (ValueError, OSError):
+            pass
     terminal = stream.isatty()
     width = None if terminal else int(os.environ.get("COLUMNS", "0") or 0) or 100
     return Console(file=stream, width=width, no_color=not terminal or "NO_COLOR" in os.environ,
@@ -195,21 +224,28 @@ def _console(stderr: bool = False) -> Console:
 def check(
     officers: OfficersArg,
     clients: ClientsArg,
-    threshold: ThresholdOpt = 300,
-    near: NearOpt = 0.9,
+    threshold: ThresholdOpt = None,
+    near: NearOpt = None,
     grade_limit: GradeOpt = None,
-    scope: ScopeOpt = Scope.branch,
+    scope: ScopeOpt = None,
     as_of: AsOfOpt = None,
     output_format: FormatOpt = Format.table,
+    report_file: Annotated[Path | None, typer.Option(
+        "--report", help="Also write a report: .html (self-contained) or .xlsx.")] = None,
+    history: HistoryOpt = None,
+    record: Annotated[bool, typer.Option(
+        "--record", help="Record this week in the history database in force.")] = False,
     exit_zero: Annotated[bool, typer.Option(
         "--exit-zero", help="Exit 0 even when there are findings.")] = False,
     quiet: QuietOpt = False,
     lang: LangOpt = None,
+    config: ConfigOpt = None,
     encoding: EncodingOpt = None,
     header_row: HeaderRowOpt = None,
     sheet: SheetOpt = None,
     column_map: MapOpt = None,
     skip_bad_rows: SkipOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Who is over or near the limit, whose clients are orphaned, and what to move where.
 
@@ -219,12 +255,58 @@ def check(
     with _errors():
         from caseload.check import load_inputs, run
 
-        settings = _settings(threshold, near, grade_limit, scope, as_of)
-        read = _read_options(encoding, header_row, sheet, column_map, skip_bad_rows)
+        resolved = _configure(config, threshold, near, grade_limit, scope, lang, encoding,
+                              column_map, history)
+        settings = resolved.settings(_as_of(as_of))
+        read = _read_options(resolved, header_row, sheet, skip_bad_rows)
+        target = None
+        if report_file is not None:
+            target = _report_target(report_file, [officers, clients], force)
         outcome = run(load_inputs(officers, clients, read), settings)
-        _emit_check(outcome.report, output_format, _lang(lang), quiet)
+        history_path = _history_path(resolved) if (record or history) else None
+        if history_path is not None:
+            from caseload.history import record as record_week
+
+            record_week(history_path, outcome.report)
+        _emit_check(outcome.report, output_format, _lang(resolved), quiet)
+        if target is not None:
+            _write_report(target, outcome, _lang(resolved), history_path)
         findings = outcome.report.has_findings
     raise typer.Exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_OK)
+
+
+def _history_path(resolved: Resolved) -> Path:
+    from caseload.history import default_path
+
+    return Path(str(resolved.values["history"])) if resolved.values["history"] else default_path()
+
+
+def _report_target(report_file: Path, inputs: list[Path], force: bool) -> Path:
+    from caseload.output import check_target
+
+    if report_file.suffix.lower() not in (".html", ".htm", ".xlsx"):
+        raise CaseloadError(f"--report {report_file}: use a .html or .xlsx file name")
+    return check_target(report_file, inputs, force)
+
+
+def _write_report(target: Path, outcome, lang: str, history_path: Path | None) -> None:
+    from caseload.output import atomic_write
+    from caseload.plan_file import plan_frame
+
+    moves = plan_frame(outcome.plan)
+    if target.suffix.lower() == ".xlsx":
+        from caseload.render.xlsx import render_xlsx
+
+        atomic_write(target, render_xlsx(outcome.report, moves, lang))
+        return
+    from caseload.render.html import render_html
+
+    trend = None
+    if history_path is not None and history_path.exists():
+        from caseload.history import trends
+
+        trend = trends(history_path)
+    atomic_write(target, render_html(outcome.report, moves, trend, lang).encode("utf-8"))
 
 
 def _emit_check(report, output_format: Format, lang: str, quiet: bool) -> None:
@@ -252,13 +334,14 @@ def plan(
     officers: OfficersArg,
     clients: ClientsArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Plan file to write (.csv or .xlsx).")],
-    threshold: ThresholdOpt = 300,
-    near: NearOpt = 0.9,
+    threshold: ThresholdOpt = None,
+    near: NearOpt = None,
     grade_limit: GradeOpt = None,
-    scope: ScopeOpt = Scope.branch,
+    scope: ScopeOpt = None,
     as_of: AsOfOpt = None,
     force: ForceOpt = False,
     lang: LangOpt = None,
+    config: ConfigOpt = None,
     encoding: EncodingOpt = None,
     header_row: HeaderRowOpt = None,
     sheet: SheetOpt = None,
@@ -276,12 +359,14 @@ def plan(
         from caseload.plan_file import plan_frame
         from caseload.render.table import render_plan
 
-        settings = _settings(threshold, near, grade_limit, scope, as_of)
-        read = _read_options(encoding, header_row, sheet, column_map, skip_bad_rows)
+        resolved = _configure(config, threshold, near, grade_limit, scope, lang, encoding,
+                              column_map)
+        settings = resolved.settings(_as_of(as_of))
+        read = _read_options(resolved, header_row, sheet, skip_bad_rows)
         target = check_target(out, [officers, clients], force)
         outcome = run(load_inputs(officers, clients, read), settings)
         write_frame(plan_frame(outcome.plan), target)
-        render_plan(outcome.report, outcome.plan, str(target), _console(), _lang(lang))
+        render_plan(outcome.report, outcome.plan, str(target), _console(), _lang(resolved))
         incomplete = outcome.report.summary["cannot_place"] > 0 or bool(
             outcome.report.still_over)
     raise typer.Exit(EXIT_FINDINGS if incomplete else EXIT_OK)
@@ -298,6 +383,7 @@ def apply(
     = None,
     force: ForceOpt = False,
     lang: LangOpt = None,
+    config: ConfigOpt = None,
     encoding: EncodingOpt = None,
     header_row: HeaderRowOpt = None,
     column_map: MapOpt = None,
@@ -310,7 +396,8 @@ def apply(
         from caseload.render.table import render_applied
         from caseload.validate import validate_officers
 
-        read = _read_options(encoding, header_row, None, column_map, False)
+        resolved = _configure(config, None, None, None, None, lang, encoding, column_map)
+        read = _read_options(resolved, header_row, None, False)
         inputs = [clients, plan_file] + ([officers] if officers else [])
         target = check_target(out, inputs, force)
         roster = None
@@ -319,7 +406,77 @@ def apply(
         plan_rows = read_plan(plan_file)
         applied = apply_plan(clients, plan_rows, str(plan_file), roster, read)
         atomic_write(target, applied.data)
-        render_applied(applied, roster, str(target), _console(), _lang(lang))
+        render_applied(applied, roster, str(target), _console(), _lang(resolved))
+
+
+@app.command("history")
+def history_command(
+    history: HistoryOpt = None,
+    weeks: Annotated[int, typer.Option("--weeks", min=1, help="How many recent weeks.")] = 12,
+    persistent: Annotated[int, typer.Option(
+        "--persistent", min=1, help="Weeks over the limit running that count as persistent.")] = 2,
+    output_format: Annotated[Format, typer.Option(
+        "--format", "-f", help="table or json.")] = Format.table,
+    lang: LangOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Trends over the recorded weeks: per branch, persistent overloads, coming crossings.
+
+    Record weeks with `caseload check ... --history PATH --as-of DATE` (or --record).
+    """
+    with _errors():
+        from caseload.history import trends
+
+        resolved = _configure(config, None, None, None, None, lang, None, None, history)
+        found = trends(_history_path(resolved), weeks, persistent)
+        if output_format is Format.json:
+            from caseload.render.json_out import dumps
+
+            sys.stdout.write(dumps(found))
+        elif output_format is Format.table:
+            from caseload.render.table import render_history
+
+            render_history(found, _console(), _lang(resolved))
+        else:
+            raise CaseloadError("history: --format must be table or json")
+
+
+config_app = typer.Typer(help="Write or show the settings (caseload.toml).", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("init")
+def config_init(
+    path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path("caseload.toml"),
+    force: ForceOpt = False,
+) -> None:
+    """Write a commented caseload.toml with the defaults."""
+    with _errors():
+        from caseload.config import DEFAULT_CONFIG_TEXT
+        from caseload.output import atomic_write, check_target
+
+        atomic_write(check_target(path, [], force), DEFAULT_CONFIG_TEXT.encode("utf-8"))
+        typer.echo(f"wrote {path}")
+
+
+@config_app.command("show")
+def config_show(
+    config: ConfigOpt = None,
+    output_format: Annotated[Format, typer.Option(
+        "--format", "-f", help="table or json.")] = Format.table,
+) -> None:
+    """Print the settings in force and where each came from (flag, env, file, default)."""
+    with _errors():
+        resolved = _resolve(config)
+        if output_format is Format.json:
+            from caseload.render.json_out import dumps
+
+            sys.stdout.write(dumps({"file": resolved.file, "values": resolved.values,
+                                    "sources": resolved.sources}))
+            return
+        typer.echo(f"config file: {resolved.file or '(none)'}")
+        for key, value in resolved.values.items():
+            typer.echo(f"{key} = {value!r}  ({resolved.sources[key]})")
 
 
 def main() -> None:

@@ -47,3 +47,173 @@ class Settings:
         for grade, limit in self.grade_limits.items():
             if limit < 1:
                 raise ValueError(f"limit for grade {grade!r} must be at least 1")
+
+
+# ---------------------------------------------------------------- caseload.toml, env, flags
+
+CONFIG_FILE = "caseload.toml"
+ENV_PREFIX = "CASELOAD_"
+
+# Plain settings: name -> (type, default). Tables: grade_limits, columns.
+PLAIN: dict[str, tuple[type, object]] = {
+    "threshold": (int, DEFAULT_THRESHOLD),
+    "near_fraction": (float, DEFAULT_NEAR_FRACTION),
+    "scope": (str, "branch"),
+    "recent_days": (int, DEFAULT_RECENT_DAYS),
+    "lang": (str, None),
+    "history": (str, None),
+    "encoding": (str, None),
+}
+TABLES = ("grade_limits", "columns")
+CHOICES = {"scope": SCOPES, "lang": ("zh", "en")}
+
+
+@dataclass
+class Resolved:
+    """Every setting in force, and where each came from (flag, env, file or default)."""
+
+    values: dict[str, object]
+    sources: dict[str, str]
+    file: str | None
+
+    def settings(self, as_of: dt.date) -> Settings:
+        return Settings(
+            threshold=self.values["threshold"], near_fraction=self.values["near_fraction"],
+            grade_limits=dict(self.values["grade_limits"]), scope=self.values["scope"],
+            recent_days=self.values["recent_days"], as_of=as_of,
+        )
+
+
+class ConfigError(ValueError):
+    """A wrong key or value; the CLI turns it into a one-line error naming key and file."""
+
+
+def _coerce(key: str, value: object, typ: type, where: str) -> object:
+    if typ is bool or isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be {typ.__name__}, not {value!r}")
+    try:
+        if typ is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError
+        out = typ(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {key} must be {'a whole number' if typ is int else typ.__name__}"
+                          f", not {value!r}") from None
+    if key in CHOICES and out not in CHOICES[key]:
+        raise ConfigError(f"{where}: {key} must be one of {', '.join(CHOICES[key])}, not {value!r}")
+    if key in ("threshold", "recent_days") and out < (1 if key == "threshold" else 0):
+        raise ConfigError(f"{where}: {key} must be at least {1 if key == 'threshold' else 0}")
+    if key == "near_fraction" and not 0 < out <= 1:
+        raise ConfigError(f"{where}: near_fraction must be above 0 and at most 1")
+    return out
+
+
+def read_config_file(path: str) -> dict[str, object]:
+    """Parse caseload.toml; unknown keys and wrong types are errors that name key and file."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    out: dict[str, object] = {}
+    for key, value in data.items():
+        if key in PLAIN:
+            out[key] = _coerce(key, value, PLAIN[key][0], path)
+        elif key in TABLES:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: [{key}] must be a table")
+            if key == "grade_limits":
+                out[key] = {str(g): _coerce(f"grade_limits.{g}", v, int, path)
+                            for g, v in value.items()}
+                if any(v < 1 for v in out[key].values()):
+                    raise ConfigError(f"{path}: grade limits must be at least 1")
+            else:
+                out[key] = {str(c): str(h) for c, h in value.items()}
+        else:
+            known = ", ".join([*PLAIN, *TABLES])
+            raise ConfigError(f"{path}: unknown key {key!r} (known: {known})")
+    return out
+
+
+def read_env(environ: dict[str, str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, (typ, _default) in PLAIN.items():
+        raw = environ.get(ENV_PREFIX + key.upper())
+        if raw is not None and raw != "":
+            out[key] = _coerce(key, raw, typ, f"environment {ENV_PREFIX + key.upper()}")
+    return out
+
+
+def resolve(flags: dict[str, object], environ: dict[str, str], config_path: str | None,
+            cwd: str = ".") -> Resolved:
+    """Flags, then CASELOAD_* variables, then the config file, then defaults."""
+    import os
+
+    path = config_path
+    if path is None:
+        candidate = os.path.join(cwd, CONFIG_FILE)
+        path = candidate if os.path.isfile(candidate) else None
+    elif not os.path.isfile(path):
+        raise ConfigError(f"{path}: no such config file")
+    layers = [
+        ("flag", {k: v for k, v in flags.items() if v is not None}),
+        ("env", read_env(environ)),
+        (f"file {path}" if path else "file", read_config_file(path) if path else {}),
+    ]
+    values: dict[str, object] = {}
+    sources: dict[str, str] = {}
+    for key in TABLES:  # tables merge: a flag's entry overrides the file's entry of that name
+        merged: dict[str, object] = {}
+        from_where = []
+        for source, layer in reversed(layers):
+            if layer.get(key):
+                merged.update(layer[key])
+                from_where.append(source)
+        values[key] = merged
+        sources[key] = " + ".join(reversed(from_where)) or "default"
+    for key in PLAIN:
+        for source, layer in layers:
+            if key in layer and layer[key] not in (None, {}):
+                values[key], sources[key] = layer[key], source
+                break
+        else:
+            values[key] = PLAIN[key][1]
+            sources[key] = "default"
+    return Resolved(values, sources, path)
+
+
+DEFAULT_CONFIG_TEXT = """\
+# caseload.toml: settings for `caseload` in this folder (or pass --config PATH).
+# Precedence: command-line flags, then CASELOAD_* environment variables
+# (e.g. CASELOAD_THRESHOLD=280), then this file, then the defaults shown here.
+
+# Accounts an officer may carry; more is over (301 with 300).
+threshold = 300
+# Share of the limit at which an officer counts as near it.
+near_fraction = 0.9
+# Where clients may move: "branch", "region" (same 片区) or "all".
+scope = "branch"
+# A client handed over within this many days moves only if nothing else can.
+recent_days = 90
+# Language of tables and reports: "zh" or "en" (default: from LANG).
+# lang = "zh"
+# Weekly history database (SQLite); default: $XDG_DATA_HOME/caseload/history.sqlite
+# history = "/data/caseload/history.sqlite"
+# Force the CSV encoding instead of detecting it: "utf-8", "utf-8-sig" or "gb18030".
+# encoding = "gb18030"
+
+# Limits per officer grade (管户对等); an officer's own 管户上限 column wins over these.
+[grade_limits]
+# "初级" = 150
+# "中级" = 250
+# "高级" = 300
+# "资深" = 350
+
+# Headers this bank's exports use that caseload does not know: canonical column = header.
+[columns]
+# client_id = "客户代码"
+# officer_id = "管户员工号"
+"""

@@ -186,3 +186,47 @@ def render_applied(applied, roster, target: str, console: Console, lang: str = "
         t.add_row(oid, str(before), str(after))
     console.print(t)
     del limits
+
+
+def render_history(found: dict, console: Console, lang: str = "en") -> None:
+    """Weeks recorded, per-branch trend, persistent overloads and projected crossings."""
+    if not found["snapshots"]:
+        console.print("No weeks recorded yet.")
+        return
+    dates = [s["as_of"] for s in found["snapshots"]]
+    t = Table(title="Weeks recorded", box=box.SIMPLE_HEAD, title_justify="left")
+    for col in ("Week", "Clients", "Over", "Near", "Orphaned"):
+        t.add_column(col, justify="left" if col == "Week" else "right")
+    for s in found["snapshots"]:
+        t.add_row(s["as_of"], f"{s['clients']:,}", str(s["over"]), str(s["near"]),
+                  f"{s['orphaned']:,}")
+    console.print(t)
+    b = Table(title="Largest load per branch, by week", box=box.SIMPLE_HEAD, title_justify="left")
+    b.add_column(label("branch", lang))
+    for d in dates[-6:]:
+        b.add_column(d[5:], justify="right")
+    for branch in found["branches"]:
+        by_week = {w["as_of"]: w for w in branch["weeks"]}
+        b.add_row(branch["branch"] or branch["branch_key"],
+                  *[str(by_week[d]["max_load"]) if d in by_week else "-" for d in dates[-6:]])
+    console.print(b)
+    if found["persistent"]:
+        p = Table(title="Persistent overload (over the limit weeks running)", box=box.SIMPLE_HEAD,
+                  title_justify="left")
+        for col in (label("staff", lang), label("name", lang), label("branch", lang),
+                    label("accounts", lang), label("limit_col", lang), "Weeks over"):
+            p.add_column(col)
+        for o in found["persistent"]:
+            p.add_row(o["officer_id"], o["name"] or "", o["branch"] or "", str(o["accounts"]),
+                      str(o["capacity"]), str(o["weeks_over"]))
+        console.print(p)
+    if found["crossing"]:
+        c = Table(title="Near the limit: when they cross at recent growth", box=box.SIMPLE_HEAD,
+                  title_justify="left")
+        for col in (label("staff", lang), label("name", lang), label("accounts", lang),
+                    label("limit_col", lang), "Growth/week", "Crosses"):
+            c.add_column(col)
+        for o in found["crossing"]:
+            c.add_row(o["officer_id"], o["name"] or "", str(o["accounts"]), str(o["capacity"]),
+                      f"{o['growth_per_week']:+.1f}", o["expected"] or "not growing")
+        console.print(c)

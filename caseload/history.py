@@ -1,0 +1,207 @@
+"""The weekly snapshot store (SQLite) and the trends read from it.
+
+A persistent overload (over the limit several weeks running) matters more than one bad week,
+so each check can record its week; re-running a week replaces it. SQLite in WAL mode with a
+busy timeout lets two cron jobs write at once without corrupting the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from caseload.errors import CaseloadError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS officer_weeks (
+    as_of TEXT NOT NULL, officer_id TEXT NOT NULL, name TEXT, branch_key TEXT, branch TEXT,
+    status TEXT NOT NULL, accounts INTEGER NOT NULL, capacity INTEGER NOT NULL,
+    over INTEGER NOT NULL, near INTEGER NOT NULL,
+    PRIMARY KEY (as_of, officer_id)
+);
+CREATE TABLE IF NOT EXISTS branch_weeks (
+    as_of TEXT NOT NULL, branch_key TEXT NOT NULL, branch TEXT, officers INTEGER NOT NULL,
+    accounts INTEGER NOT NULL, max_load INTEGER NOT NULL, over INTEGER NOT NULL,
+    orphaned INTEGER NOT NULL,
+    PRIMARY KEY (as_of, branch_key)
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    as_of TEXT PRIMARY KEY, threshold INTEGER NOT NULL, clients INTEGER NOT NULL,
+    officers INTEGER NOT NULL, over INTEGER NOT NULL, near INTEGER NOT NULL,
+    orphaned INTEGER NOT NULL
+);
+"""
+PERSISTENT_WEEKS = 2
+TREND_WEEKS = 4
+
+
+def default_path(environ: dict[str, str] | None = None) -> Path:
+    """$XDG_DATA_HOME/caseload/history.sqlite (~/.local/share by default)."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "caseload" / "history.sqlite"
+
+
+@contextmanager
+def connect(path: str | os.PathLike[str], create: bool = True) -> Iterator[sqlite3.Connection]:
+    p = Path(path)
+    if not create and not p.exists():
+        raise CaseloadError(f"{p}: no history yet (record weeks with `caseload check --history {p}`)")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(p, timeout=30, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise CaseloadError(f"{p}: cannot open the history database ({exc})") from None
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.executescript(SCHEMA)
+        yield conn
+    except sqlite3.DatabaseError as exc:
+        raise CaseloadError(f"{p}: not a caseload history database ({exc})") from None
+    finally:
+        conn.close()
+
+
+def record(path: str | os.PathLike[str], report: Any) -> int:
+    """Store this week's per-officer and per-branch figures; the same date replaces its rows."""
+    as_of = report.as_of.isoformat()
+    officers = [
+        (as_of, o["officer_id"], o["name"], o["branch_id"] or o["branch"], o["branch"],
+         o["status"], o["accounts"], o["capacity"], int(o["over"]), int(o["near"]))
+        for o in report.officers
+    ]
+    branches = [(as_of, key, *figures) for key, figures in sorted(_branch_figures(report).items())]
+    s = report.summary
+    with connect(path) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "DELETE FROM officer_weeks WHERE as_of = ? AND officer_id = ?",
+                [(as_of, o[1]) for o in officers],
+            )
+            conn.executemany(
+                "DELETE FROM branch_weeks WHERE as_of = ? AND branch_key = ?",
+                [(as_of, b[1]) for b in branches],
+            )
+            conn.executemany("INSERT INTO officer_weeks VALUES (?,?,?,?,?,?,?,?,?,?)", officers)
+            conn.executemany("INSERT INTO branch_weeks VALUES (?,?,?,?,?,?,?,?)", branches)
+            conn.execute(
+                "INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?,?)",
+                (as_of, report.threshold, s["clients"], s["officers"], s["over"], s["near"],
+                 s["orphaned"]),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return len(officers)
+
+
+def _branch_figures(report: Any) -> dict[str, tuple]:
+    """Per branch: name, active officers, accounts, largest load, officers over, orphaned."""
+    out: dict[str, list] = {}
+    for o in report.officers:
+        key = o["branch_id"] or o["branch"]
+        if key is None:
+            continue
+        f = out.setdefault(key, [o["branch"], 0, 0, 0, 0, 0])
+        if o["status"] == "departed":
+            f[5] += o["accounts"]
+            continue
+        f[2] += o["accounts"]
+        if o["status"] == "active":
+            f[1] += 1
+            f[3] = max(f[3], o["accounts"])
+            f[4] += int(o["over"])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def trends(path: str | os.PathLike[str], weeks: int = 12,
+           persistent_weeks: int = PERSISTENT_WEEKS) -> dict[str, Any]:
+    """Snapshots, per-branch trend, persistent overloads and projected crossings."""
+    with connect(path, create=False) as conn:
+        conn.row_factory = sqlite3.Row
+        dates = [r[0] for r in conn.execute(
+            "SELECT as_of FROM snapshots ORDER BY as_of DESC LIMIT ?", (weeks,))][::-1]
+        if not dates:
+            return {"snapshots": [], "branches": [], "officers": [], "persistent": [],
+                    "crossing": []}
+        marks = ",".join("?" * len(dates))
+        snapshots = [dict(r) for r in conn.execute(
+            f"SELECT * FROM snapshots WHERE as_of IN ({marks}) ORDER BY as_of", dates)]
+        branch_rows = [dict(r) for r in conn.execute(
+            f"SELECT * FROM branch_weeks WHERE as_of IN ({marks}) ORDER BY branch_key, as_of",
+            dates)]
+        latest = dates[-1]
+        watched = [dict(r) for r in conn.execute(
+            f"""SELECT w.* FROM officer_weeks w
+                JOIN officer_weeks l ON l.officer_id = w.officer_id AND l.as_of = ?
+                WHERE (l.over = 1 OR l.near = 1) AND w.as_of IN ({marks})
+                ORDER BY w.officer_id, w.as_of""", [latest, *dates])]
+    branches: dict[str, dict[str, Any]] = {}
+    for r in branch_rows:
+        b = branches.setdefault(r["branch_key"], {"branch_key": r["branch_key"],
+                                                  "branch": r["branch"], "weeks": []})
+        b["weeks"].append({k: r[k] for k in ("as_of", "officers", "accounts", "max_load",
+                                              "over", "orphaned")})
+    by_officer: dict[str, list[dict[str, Any]]] = {}
+    for r in watched:
+        by_officer.setdefault(r["officer_id"], []).append(r)
+    officers, persistent, crossing = [], [], []
+    for oid, rows in by_officer.items():
+        last = rows[-1]
+        officers.append({"officer_id": oid, "name": last["name"], "branch": last["branch"],
+                         "capacity": last["capacity"],
+                         "weeks": [{"as_of": r["as_of"], "accounts": r["accounts"]} for r in rows]})
+        run = _over_run(rows, dates)
+        if last["over"] and run >= persistent_weeks:
+            persistent.append({"officer_id": oid, "name": last["name"], "branch": last["branch"],
+                               "accounts": last["accounts"], "capacity": last["capacity"],
+                               "weeks_over": run})
+        if last["near"] and not last["over"]:
+            crossing.append(_projection(oid, last, rows))
+    persistent.sort(key=lambda p: (-p["weeks_over"], -p["accounts"], p["officer_id"]))
+    crossing.sort(key=lambda c: (c["weeks_to_cross"] is None, c["weeks_to_cross"] or 0,
+                                 c["officer_id"]))
+    return {"snapshots": snapshots, "branches": list(branches.values()), "officers": officers,
+            "persistent": persistent, "crossing": crossing}
+
+
+def _over_run(rows: list[dict[str, Any]], dates: list[str]) -> int:
+    """Consecutive recorded weeks, ending at the latest, in which the officer was over."""
+    over = {r["as_of"]: r["over"] for r in rows}
+    run = 0
+    for day in reversed(dates):
+        if not over.get(day):
+            break
+        run += 1
+    return run
+
+
+def _projection(oid: str, last: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """When a near officer crosses the limit at the growth of the recent weeks (least squares)."""
+    recent = rows[-TREND_WEEKS:]
+    days = [(dt.date.fromisoformat(r["as_of"]) - dt.date.fromisoformat(recent[0]["as_of"])).days
+            for r in recent]
+    loads = [r["accounts"] for r in recent]
+    slope = 0.0
+    if len(recent) >= 2 and len(set(days)) > 1:
+        mx, my = sum(days) / len(days), sum(loads) / len(loads)
+        slope = sum((x - mx) * (y - my) for x, y in zip(days, loads, strict=True)) / sum(
+            (x - mx) ** 2 for x in days)
+    per_week = round(slope * 7, 2)
+    gap = last["capacity"] + 1 - last["accounts"]
+    weeks_to_cross = math.ceil(gap / (slope * 7)) if slope > 0 else None
+    when = None
+    if weeks_to_cross is not None:
+        when = (dt.date.fromisoformat(last["as_of"]) + dt.timedelta(weeks=weeks_to_cross)).isoformat()
+    return {"officer_id": oid, "name": last["name"], "branch": last["branch"],
+            "accounts": last["accounts"], "capacity": last["capacity"],
+            "growth_per_week": per_week, "weeks_to_cross": weeks_to_cross, "expected": when}
