@@ -1,0 +1,155 @@
+"""caseload.toml precedence, `config` commands, and the weekly history store."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+
+import pytest
+
+from caseload.cli import app
+from caseload.config import ConfigError, resolve
+from caseload.history import record, trends
+from tests.conftest import SAMPLE
+
+ZH = [str(SAMPLE / "officers.csv"), str(SAMPLE / "clients.csv")]
+
+
+def test_precedence_flag_env_file_default(tmp_path):
+    cfg = tmp_path / "caseload.toml"
+    cfg.write_text('threshold = 250\nnear_fraction = 0.8\nscope = "region"\n'
+                   '[grade_limits]\n"初级" = 150\n"资深" = 350\n', encoding="utf-8")
+    r = resolve({"threshold": 200, "grade_limits": {"资深": 400}},
+                {"CASELOAD_THRESHOLD": "220", "CASELOAD_NEAR_FRACTION": "0.85"}, None,
+                cwd=str(tmp_path))
+    assert r.values["threshold"] == 200 and r.sources["threshold"] == "flag"
+    assert r.values["near_fraction"] == 0.85 and r.sources["near_fraction"] == "env"
+    assert r.values["scope"] == "region" and r.sources["scope"].startswith("file")
+    assert r.values["recent_days"] == 90 and r.sources["recent_days"] == "default"
+    assert r.values["grade_limits"] == {"初级": 150, "资深": 400}
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("thresold = 300\n", "unknown key 'thresold'"),
+    ('threshold = "x"\n', "threshold must be a whole number"),
+    ("threshold = 0\n", "threshold must be at least 1"),
+    ('scope = "county"\n', "scope must be one of"),
+    ("near_fraction = 1.5\n", "near_fraction must be above 0"),
+    ("[grade_limits]\n\"初级\" = -1\n", "grade limits must be at least 1"),
+    ("threshold = \n", "not valid TOML"),
+])
+def test_wrong_key_or_value_names_key_and_file(tmp_path, runner, text, needle):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=needle):
+        resolve({}, {}, str(cfg))
+    result = runner.invoke(app, ["check", *ZH, "--config", str(cfg)])
+    assert result.exit_code == 2
+    assert str(cfg) in result.stderr and "Traceback" not in result.output
+
+
+def test_bad_environment_value(runner):
+    result = runner.invoke(app, ["check", *ZH], env={"CASELOAD_THRESHOLD": "many"})
+    assert result.exit_code == 2
+    assert "CASELOAD_THRESHOLD" in result.stderr
+
+
+def test_config_file_changes_the_check(runner, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("threshold = 350\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", *ZH, "--config", str(cfg), "--format", "json",
+                                 "--as-of", "2026-11-20"])
+    doc = json.loads(result.stdout)
+    assert doc["threshold"] == 350 and doc["summary"]["over"] == 1  # only 07296 (362)
+    flag = runner.invoke(app, ["check", *ZH, "--config", str(cfg), "--format", "json",
+                               "--threshold", "300", "--as-of", "2026-11-20"])
+    assert json.loads(flag.stdout)["summary"]["over"] == 4
+
+
+def test_config_init_and_show(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["config", "init"]).exit_code == 0
+    assert (tmp_path / "caseload.toml").exists()
+    assert runner.invoke(app, ["config", "init"]).exit_code == 2  # exists, no --force
+    shown = runner.invoke(app, ["config", "show", "--format", "json"],
+                          env={"CASELOAD_SCOPE": "all"})
+    doc = json.loads(shown.stdout)
+    assert doc["values"]["scope"] == "all" and doc["sources"]["scope"] == "env"
+    assert doc["sources"]["threshold"].startswith("file")
+
+
+def _week(runner, db, day):
+    return runner.invoke(app, ["check", *ZH, "--as-of", day, "--history", str(db), "-q"])
+
+
+def test_rerunning_a_week_replaces_it(runner, tmp_path):
+    db = tmp_path / "h.sqlite"
+    for day in ("2026-11-06", "2026-11-13", "2026-11-13", "2026-11-20"):
+        assert _week(runner, db, day).exit_code == 1
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] == 3
+        assert conn.execute("SELECT COUNT(*) FROM officer_weeks").fetchone()[0] == 3 * 40
+    found = trends(db)
+    assert [s["as_of"] for s in found["snapshots"]] == ["2026-11-06", "2026-11-13", "2026-11-20"]
+    weeks = {p["officer_id"]: p["weeks_over"] for p in found["persistent"]}
+    assert weeks == {"07296": 3, "08125": 3, "01908": 3, "08014": 3}
+    result = runner.invoke(app, ["history", "--history", str(db), "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["snapshots"][0]["as_of"] == "2026-11-06"
+    table = runner.invoke(app, ["history", "--history", str(db)])
+    assert table.exit_code == 0 and "Persistent overload" in table.stdout
+
+
+class _Report:
+    """The few fields `record` reads, to build weeks by hand."""
+
+    def __init__(self, day, loads, threshold=300):
+        import datetime as dt
+
+        self.as_of = dt.date.fromisoformat(day)
+        self.threshold = threshold
+        self.officers = [
+            {"officer_id": oid, "name": None, "branch": "B", "branch_id": None,
+             "status": "active", "accounts": n, "capacity": threshold,
+             "over": n > threshold, "near": threshold * 0.9 <= n <= threshold}
+            for oid, n in loads.items()]
+        self.summary = {"clients": sum(loads.values()), "officers": len(loads),
+                        "over": sum(o["over"] for o in self.officers),
+                        "near": sum(o["near"] for o in self.officers), "orphaned": 0}
+
+
+def test_run_of_over_weeks_resets_and_crossing_is_projected(tmp_path):
+    db = tmp_path / "h.sqlite"
+    weeks = [("2026-10-30", 305, 270), ("2026-11-06", 290, 276), ("2026-11-13", 310, 282),
+             ("2026-11-20", 320, 288)]
+    for day, a, b in weeks:
+        record(db, _Report(day, {"A": a, "B": b}))
+    found = trends(db)
+    assert [(p["officer_id"], p["weeks_over"]) for p in found["persistent"]] == [("A", 2)]
+    crossing = {c["officer_id"]: c for c in found["crossing"]}
+    assert crossing["B"]["growth_per_week"] == pytest.approx(6.0)
+    assert crossing["B"]["weeks_to_cross"] == 3  # 288 + 3*6 = 306 > 300; 2 weeks gives 300
+    assert crossing["B"]["expected"] == "2026-12-11"
+
+
+def _writer(args):
+    db, start = args
+    for i in range(5):
+        record(db, _Report(f"2026-0{start}-1{i}", {f"O{start}{j}": 100 + j for j in range(50)}))
+    return True
+
+
+def test_two_processes_writing_at_once(tmp_path):
+    db = str(tmp_path / "h.sqlite")
+    record(db, _Report("2026-01-01", {"X": 1}))  # create the schema first
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        assert all(pool.map(_writer, [(db, 1), (db, 2)]))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM officer_weeks").fetchone()[0] == 1 + 2 * 5 * 50
+
+
+def test_history_without_database_is_a_clear_error(runner, tmp_path):
+    result = runner.invoke(app, ["history", "--history", str(tmp_path / "none.sqlite")])
+    assert result.exit_code == 2 and "no history yet" in result.stderr
