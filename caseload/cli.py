@@ -200,21 +200,48 @@ def _lang(resolved: Resolved) -> str:
     return "zh" if env.lower().startswith("zh") else "en"
 
 
-def _console(stderr: bool = False) -> Console:
-    """Plain text when not a terminal (cron mail): no colour codes, width from COLUMNS or 100."""
-    from rich.console import Console
-
-    stream = sys.stderr if stderr else sys.stdout
-    if hasattr(stream, "reconfigure"):  # a GBK console or LANG=C: replace, never crash
+def _safe_stream(stream):
+    """A GBK console or LANG=C under cron: characters the encoding lacks become '?', no crash."""
+    if hasattr(stream, "reconfigure"):
         try:
             stream.reconfigure(errors="replace")
         except (ValueError, OSError):
             pass
+    return stream
+
+
+def _utf8(stream) -> bool:
+    return (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").startswith("utf")
+
+
+def _write_json(document: dict) -> None:
+    """JSON is escaped to ASCII where stdout is not UTF-8, so it stays lossless."""
+    from caseload.render.json_out import dumps
+
+    out = _safe_stream(sys.stdout)
+    out.write(dumps(document, ascii_only=not _utf8(out)))
+
+
+def _console(stderr: bool = False) -> Console:
+    """Plain text when not a terminal (cron mail): no colour codes, width from COLUMNS or 100."""
+    from rich.console import Console
+
+    stream = _safe_stream(sys.stderr if stderr else sys.stdout)
     terminal = stream.isatty()
     width = None if terminal else int(os.environ.get("COLUMNS", "0") or 0) or 100
     return Console(file=stream, width=width, no_color=not terminal or "NO_COLOR" in os.environ,
                    highlight=False, emoji=False, soft_wrap=False,
                    color_system="auto" if terminal else None)
+
+
+@contextmanager
+def _status(message: str, quiet: bool = False):
+    """A spinner on stderr while reading and planning, on a terminal only: nothing in cron mail."""
+    if quiet or not sys.stderr.isatty():
+        yield
+        return
+    with _console(stderr=True).status(message):
+        yield
 
 
 # ---------------------------------------------------------------- commands
@@ -262,7 +289,10 @@ def check(
         target = None
         if report_file is not None:
             target = _report_target(report_file, [officers, clients], force)
-        outcome = run(load_inputs(officers, clients, read), settings)
+        with _status("Reading the exports…", quiet):
+            inputs = load_inputs(officers, clients, read)
+        with _status("Counting and planning…", quiet):
+            outcome = run(inputs, settings)
         history_path = _history_path(resolved) if (record or history) else None
         if history_path is not None:
             from caseload.history import record as record_week
@@ -312,17 +342,15 @@ def _write_report(target: Path, outcome, lang: str, history_path: Path | None) -
 def _emit_check(report, output_format: Format, lang: str, quiet: bool) -> None:
     """The one place an output format is chosen."""
     if output_format is Format.json:
-        from caseload.render.json_out import dumps
-
-        sys.stdout.write(dumps(report.to_json()))
+        _write_json(report.to_json())
     elif output_format is Format.csv:
         from caseload.render.flat import officers_csv
 
-        sys.stdout.write(officers_csv(report))
+        _safe_stream(sys.stdout).write(officers_csv(report))
     elif output_format is Format.markdown:
         from caseload.render.flat import check_markdown
 
-        sys.stdout.write(check_markdown(report, lang))
+        _safe_stream(sys.stdout).write(check_markdown(report, lang))
     else:
         from caseload.render.table import render_check
 
@@ -364,7 +392,10 @@ def plan(
         settings = resolved.settings(_as_of(as_of))
         read = _read_options(resolved, header_row, sheet, skip_bad_rows)
         target = check_target(out, [officers, clients], force)
-        outcome = run(load_inputs(officers, clients, read), settings)
+        with _status("Reading the exports…"):
+            inputs = load_inputs(officers, clients, read)
+        with _status("Planning…"):
+            outcome = run(inputs, settings)
         write_frame(plan_frame(outcome.plan), target)
         render_plan(outcome.report, outcome.plan, str(target), _console(), _lang(resolved))
         incomplete = outcome.report.summary["cannot_place"] > 0 or bool(
@@ -430,9 +461,7 @@ def history_command(
         resolved = _configure(config, None, None, None, None, lang, None, None, history)
         found = trends(_history_path(resolved), weeks, persistent)
         if output_format is Format.json:
-            from caseload.render.json_out import dumps
-
-            sys.stdout.write(dumps(found))
+            _write_json(found)
         elif output_format is Format.table:
             from caseload.render.table import render_history
 
@@ -469,10 +498,8 @@ def config_show(
     with _errors():
         resolved = _resolve(config)
         if output_format is Format.json:
-            from caseload.render.json_out import dumps
-
-            sys.stdout.write(dumps({"file": resolved.file, "values": resolved.values,
-                                    "sources": resolved.sources}))
+            _write_json({"file": resolved.file, "values": resolved.values,
+                         "sources": resolved.sources})
             return
         typer.echo(f"config file: {resolved.file or '(none)'}")
         for key, value in resolved.values.items():

@@ -6,5 +6,5 @@ import json
 from typing import Any
 
 
-def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"
+def dumps(document: dict[str, Any], ascii_only: bool = False) -> str:
+    return json.dumps(document, ensure_ascii=ascii_only, indent=2, default=str) + "\n"

@@ -1,0 +1,46 @@
+"""Output where stdout is not UTF-8 (a GBK console, LANG=C under cron): replaced, never a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import AS_OF, SAMPLE
+
+ZH = [str(SAMPLE / "officers.csv"), str(SAMPLE / "clients.csv")]
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "COLUMNS")}
+    environ.update(env)
+    return subprocess.run([sys.executable, "-m", "caseload.cli", *args], capture_output=True,
+                          env=environ, check=False)
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "ascii", "latin-1"])
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
+def test_non_utf8_stdout_never_crashes(encoding, fmt):
+    done = run_cli("check", *ZH, "--as-of", AS_OF, "--format", fmt, "--lang", "zh",
+                   PYTHONIOENCODING=encoding)
+    assert done.returncode == 1, done.stderr.decode("utf-8", "replace")
+    assert b"Traceback" not in done.stderr
+    text = done.stdout.decode(encoding)
+    assert "07296" in text
+    if fmt == "json":  # escaped to ASCII where needed: still lossless
+        doc = json.loads(text)
+        assert any(o["name"] == "孙宏" for o in doc["officers"])
+
+
+def test_gbk_console_keeps_chinese():
+    done = run_cli("check", *ZH, "--as-of", AS_OF, PYTHONIOENCODING="gbk")
+    assert "城关支行" in done.stdout.decode("gbk")
+
+
+def test_cron_environment_is_plain_text():
+    done = run_cli("check", *ZH, "--as-of", AS_OF, LANG="C")
+    assert b"\x1b[" not in done.stdout
+    assert max(len(line) for line in done.stdout.decode().splitlines()) <= 100
