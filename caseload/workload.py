@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import polars as pl
 
 from caseload.config import Settings
-from caseload.load import LINE
 
 ORPHAN_KINDS = ("unassigned", "unknown_officer", "departed")
 
@@ -73,7 +72,7 @@ def count_workload(officers: pl.DataFrame, clients: pl.DataFrame, settings: Sett
         .when(pl.col("officer_status").is_null()).then(pl.lit("unknown_officer"))
         .when(pl.col("officer_status") == "departed").then(pl.lit("departed"))
         .otherwise(None).alias("orphan"),
-    ).sort(LINE)
+    )
     kinds = book.group_by("orphan").len()
     by_kind = dict(zip(kinds["orphan"].to_list(), kinds["len"].to_list(), strict=True))
     summary = {
