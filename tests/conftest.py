@@ -20,6 +20,7 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("LANG", raising=False)
     monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.chdir(ROOT)
     return CliRunner()
 
 

@@ -12,10 +12,12 @@ import pytest
 
 from caseload import __version__
 from caseload.cli import app
-from tests.conftest import AS_OF, SAMPLE, assert_golden
+from tests.conftest import AS_OF, assert_golden
 
-ZH = [str(SAMPLE / "officers.csv"), str(SAMPLE / "clients.csv")]
-EN = [str(SAMPLE / "en" / "officers.csv"), str(SAMPLE / "en" / "clients.csv")]
+# Relative to the repository root (the runner fixture's working folder), so that golden
+# output naming the files is the same in any clone.
+ZH = ["sample_data/officers.csv", "sample_data/clients.csv"]
+EN = ["sample_data/en/officers.csv", "sample_data/en/clients.csv"]
 
 
 def write_pair(tmp: Path, officers: list[str], clients: list[str]) -> list[str]:
