@@ -1,17 +1,31 @@
 """Reading exports into canonical polars frames.
 
-Banks export CSV in UTF-8 (with or without BOM) or GB18030, or .xlsx, with Chinese or English
+Banks export CSV in UTF-8 (with or without BOM) or GB18030/GBK, or .xlsx, with Chinese or English
 headers, a title line above the header and a total line below the data. This module finds the
 header, maps it to canonical columns, and hands `validate` a frame of text cells, each row
-carrying the line number an editor would show. Nothing here interprets values.
+carrying the line number an editor would show (the row number, for workbooks). Nothing here
+interprets values; rows whose shape cannot be trusted (more or fewer fields than the header, a
+quote that never closes) are listed in `RawTable.row_problems` for `validate` to report.
+
+How a CSV is read, and why line numbers stay right:
+- The header is found among the first physical lines (split at ``\\n`` only, as polars and an
+  editor do), each line parsed on its own, trying ``,``, tab, ``;`` and ``|``.
+- polars parses the rest. Blank lines come back as empty rows, so while no cell holds a line
+  break, record *i* is on line ``header + 1 + i``. A cheap count of the file's lines tells
+  whether some cell does; then each record's line breaks are counted and carried forward.
+- polars fills a missing trailing field with an empty string, so "fewer fields" is checked
+  against the raw text, only for the rows whose last column came back empty.
+- A file polars refuses (a stray quote mid-field) is read with Python's `csv` module instead:
+  slower, and only ever for such files.
+- Never echo what polars says: its messages quote cell values (client names, ID numbers).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,31 +34,60 @@ from pathlib import Path
 import polars as pl
 
 from caseload.columns import (
-    CLIENT_HEADERS,
+    CLIENT_HEADER_TIERS,
     CLIENT_REQUIRED,
-    OFFICER_HEADERS,
+    OFFICER_HEADER_TIERS,
     OFFICER_REQUIRED,
     TOTAL_LINE_WORDS,
-    build_lookup,
+    Tiers,
+    header_lookup,
     normalise_header,
     normalise_word,
 )
 from caseload.config import ReadOptions
 from caseload.errors import InputError
 
-LINE = "__line"  # 1-based line (CSV) or row (xlsx) of each record in its file
+LINE = "__line"  # 1-based line (CSV) or row (xlsx, parquet) of each record in its file
 SNIFF_BYTES = 1 << 20
 HEADER_SEARCH_LINES = 30
+SEPARATORS = (",", "\t", ";", "|")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 _CHUNK = 1 << 22
+_NL = "__nl"  # line breaks inside the record's cells
 
-TABLES = {
-    "officers": (OFFICER_HEADERS, OFFICER_REQUIRED),
-    "clients": (CLIENT_HEADERS, CLIENT_REQUIRED),
+TABLES: dict[str, tuple[dict[str, Tiers], tuple[str, ...]]] = {
+    "officers": (OFFICER_HEADER_TIERS, OFFICER_REQUIRED),
+    "clients": (CLIENT_HEADER_TIERS, CLIENT_REQUIRED),
 }
+_LOOKUPS = {kind: header_lookup(tiers) for kind, (tiers, _) in TABLES.items()}
+_OTHER = {"officers": "clients", "clients": "officers"}
+
 _ENCODING_NAMES = {
     "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig",
     "gb18030": "gb18030", "gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030",
+    "utf-16": "utf-16", "utf16": "utf-16",
 }
+SUPPORTED = "UTF-8, UTF-8 with BOM, GB18030/GBK, UTF-16 with BOM"
+NOT_TEXT = f"is not text in a supported encoding ({SUPPORTED})"
+_MAGIC = (
+    (b"PK\x03\x04", "is a zip archive (an .xlsx workbook?), not CSV text; "
+                    "a workbook needs the .xlsx suffix"),
+    (b"\xd0\xcf\x11\xe0", "is an old Excel (.xls) workbook, not CSV text; "
+                          "save it as .xlsx or CSV"),
+    (b"PAR1", "is a Parquet file, not CSV text; it needs the .parquet suffix"),
+    (b"\x89PNG", f"is a PNG image, {NOT_TEXT[3:]}"),
+    (b"%PDF", f"is a PDF document, {NOT_TEXT[3:]}"),
+    (b"\x1f\x8b", f"is gzip-compressed, {NOT_TEXT[3:]}"),
+)
+_TOTAL_RE = "(?i)^\\s*(" + "|".join(re.escape(w) for w in TOTAL_LINE_WORDS) + ")"
+
+
+@dataclass
+class RowProblem:
+    """Rows whose shape cannot be trusted, found while reading (before any value is typed)."""
+
+    problem: str
+    lines: list[int]
 
 
 @dataclass
@@ -59,10 +102,12 @@ class RawTable:
     header_line: int
     total_lines: list[int] = field(default_factory=list)
     blank_lines: int = 0
-    ragged_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, fields found)
+    row_problems: list[RowProblem] = field(default_factory=list)
+    repeated_header_lines: list[int] = field(default_factory=list)
     field_count: int = 0
     separator: str = ","
     positions: dict[str, int] = field(default_factory=dict)  # canonical -> column in file
+    unit: str = "line"  # what LINE counts: "line" (CSV) or "row" (workbook, parquet)
 
 
 def read_table(
@@ -72,12 +117,14 @@ def read_table(
     wanted: Iterable[str] | None = None,
 ) -> RawTable:
     """Read one export; `wanted` limits the canonical columns kept (None keeps all known)."""
+    if kind not in TABLES:
+        raise ValueError(f"unknown table kind {kind!r}")
     options = options or ReadOptions()
     p = Path(path)
     _check_path(p)
     suffix = p.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(p, kind, options, wanted)
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(p, kind, options, wanted)
     if suffix == ".parquet":
         return _read_parquet(p, kind, options, wanted)
     return _read_csv(p, kind, options, wanted)
@@ -89,12 +136,12 @@ def _check_path(p: Path) -> None:
     if p.is_dir():
         raise InputError(p, "is a directory, not a file")
     try:
-        size = p.stat().st_size
-        with p.open("rb"):
-            pass
+        with p.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            first = fh.read(1)
     except OSError as exc:
         raise InputError(p, f"cannot be read ({exc.strerror or 'permission denied'})") from None
-    if size == 0:
+    if size == 0 and not first:
         raise InputError(p, "is empty")
 
 
@@ -102,290 +149,603 @@ def _check_path(p: Path) -> None:
 
 
 def detect_encoding(p: Path, forced: str | None = None) -> str:
-    """UTF-8 with BOM, UTF-8 or GB18030, told apart from the first megabyte."""
-    if forced:
-        name = _ENCODING_NAMES.get(forced.lower().replace("_", "-"))
-        if name is None:
-            raise InputError(p, f"unsupported encoding {forced!r} (use utf-8, utf-8-sig or gb18030)")
-        return name
+    """UTF-8 with BOM, UTF-8, GB18030 or UTF-16 (with BOM), told apart from the first megabyte."""
+    p = Path(p)
     with p.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
+    complete = len(head) < SNIFF_BYTES
+    if forced:
+        name = _ENCODING_NAMES.get(forced.strip().lower().replace("_", "-"))
+        if name is None:
+            raise InputError(
+                p, f"unsupported encoding {forced!r} (use utf-8, utf-8-sig, gb18030 or utf-16)"
+            )
+        if name == "utf-8" and head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        return name
+    for magic, problem in _MAGIC:
+        if head.startswith(magic):
+            raise InputError(p, problem)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     if b"\x00" in head:
-        raise InputError(p, "is not text in a supported encoding (UTF-8, UTF-8 with BOM, GB18030)")
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < SNIFF_BYTES)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(head, final=len(head) < SNIFF_BYTES)
-        return "gb18030"
-    except UnicodeDecodeError:
-        raise InputError(
-            p, "is not text in a supported encoding (UTF-8, UTF-8 with BOM, GB18030)"
-        ) from None
+        raise InputError(p, NOT_TEXT)
+    for name in ("utf-8", "gb18030"):
+        try:
+            text = codecs.getincrementaldecoder(name)().decode(head, final=complete)
+        except UnicodeDecodeError:
+            continue
+        if _looks_binary(text):
+            raise InputError(p, NOT_TEXT)
+        return name
+    raise InputError(p, NOT_TEXT)
 
 
-def _to_utf8_file(p: Path, encoding: str) -> Path:
-    """Convert a GB18030 file to a temporary UTF-8 file in a stream (never held twice)."""
+def _looks_binary(text: str) -> bool:
+    """Control characters other than tab, CR, LF, FF and a DOS end-of-file mark."""
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\f\x1a")
+    return controls > max(2, len(sample) // 200)
+
+
+def _to_utf8_file(p: Path, encoding: str) -> tuple[Path, int]:
+    """Convert a GB18030 (or UTF-16) file to a temporary UTF-8 file in a stream, never held twice.
+
+    Returns the temporary path and the number of lines (counted on the way).
+    """
     decoder = codecs.getincrementaldecoder(encoding)()
     fd, tmp = tempfile.mkstemp(prefix="caseload-", suffix=".csv")
+    newlines = 0
+    last = ""
     try:
         with p.open("rb") as src, os.fdopen(fd, "wb") as dst:
             offset = 0
             while chunk := src.read(_CHUNK):
                 try:
-                    dst.write(decoder.decode(chunk).encode("utf-8"))
+                    text = decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
-                    line = _line_at(p, offset + exc.start)
-                    raise InputError(
-                        p, f"line {line}: bytes that are not valid {encoding.upper()}"
-                    ) from None
+                    raise _bad_bytes(p, encoding, offset + exc.start) from None
+                newlines += text.count("\n")
+                last = text[-1:] or last
+                dst.write(text.encode("utf-8"))
                 offset += len(chunk)
-            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+            try:
+                text = decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise _bad_bytes(p, encoding, offset - 1) from None
+            newlines += text.count("\n")
+            last = text[-1:] or last
+            dst.write(text.encode("utf-8"))
     except BaseException:
         os.unlink(tmp)
         raise
-    return Path(tmp)
+    return Path(tmp), newlines + (1 if last and last != "\n" else 0)
+
+
+def _bad_bytes(p: Path, encoding: str, byte_offset: int) -> InputError:
+    line = _line_at(p, byte_offset)
+    name = {"gb18030": "GB18030/GBK", "utf-16": "UTF-16"}.get(encoding, "UTF-8")
+    return InputError(
+        p, f"line {line}: bytes that are not valid {name} (a damaged or mixed-encoding file; "
+        "re-export it, or name the encoding with --encoding)"
+    )
 
 
 def _line_at(p: Path, byte_offset: int) -> int:
+    count = 0
     with p.open("rb") as fh:
-        return fh.read(byte_offset).count(b"\n") + 1
+        remaining = max(byte_offset, 0)
+        while remaining > 0 and (chunk := fh.read(min(_CHUNK, remaining))):
+            count += chunk.count(b"\n")
+            remaining -= len(chunk)
+    return count + 1
+
+
+def _first_bad_utf8(p: Path) -> int:
+    """Byte offset of the first byte that is not UTF-8 (only called once polars has said so)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with p.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return offset + exc.start
+            offset += len(chunk)
+    return offset
+
+
+def _count_lines(source: Path) -> int:
+    """Physical lines as an editor counts them (a last line without ``\\n`` counts)."""
+    return int(pl.scan_lines(source).select(pl.len()).collect().item())
 
 
 # ---------------------------------------------------------------- header detection
 
 
+@dataclass
+class _Header:
+    index: int  # 0-based line (CSV) or row (workbook) of the header
+    end: int  # 0-based line of the header's last physical line (a header cell may hold a break)
+    cells: list[str]
+    mapping: dict[str, int]  # canonical -> position
+    separator: str = ","
+
+
 def _resolve_headers(
-    headers: list[str], kind: str, options: ReadOptions, where: str
-) -> dict[str, int]:
-    """canonical -> position of its header; the more specific header name wins a tie."""
-    table, _required = TABLES[kind]
-    lookup = build_lookup(table)
-    explicit = {normalise_header(h): c for c, h in options.column_map.items() if c in table}
-    claims: dict[str, list[tuple[int, int, str]]] = {}
-    for pos, header in enumerate(headers):
-        norm = normalise_header(header)
-        if norm in explicit:
-            claims.setdefault(explicit[norm], []).append((-1, pos, header))
-            continue
-        for canonical, rank in lookup.get(norm, []):
-            if canonical in options.column_map:
-                continue  # the user named another header for this column
-            claims.setdefault(canonical, []).append((rank, pos, header))
-    resolved: dict[str, int] = {}
+    cells: list[str], kind: str, options: ReadOptions
+) -> tuple[dict[str, int], list[str]]:
+    """canonical -> position of its header, and what is ambiguous.
+
+    An explicit ``--map`` wins; then, column by column, the most specific tier of header names
+    present; two headers in that tier make the column ambiguous (it is not mapped, and the
+    problem is returned for the caller to raise if this line turns out to be the header).
+    """
+    tiers, _required = TABLES[kind]
+    lookup = _LOOKUPS[kind]
+    norm = [normalise_header(c) for c in cells]
+    mapping: dict[str, int] = {}
     taken: set[int] = set()
-    for canonical in table:
-        found = sorted(c for c in claims.get(canonical, []) if c[1] not in taken)
+    for canonical, header in options.column_map.items():
+        if canonical not in tiers:
+            continue
+        want = normalise_header(header)
+        hits = [pos for pos, n in enumerate(norm) if n == want]
+        if len(hits) == 1:
+            mapping[canonical] = hits[0]
+            taken.add(hits[0])
+    claims: dict[str, list[tuple[int, int]]] = {}
+    for pos, n in enumerate(norm):
+        if pos in taken or not n:
+            continue
+        for canonical, tier in lookup.get(n, []):
+            if canonical in mapping:
+                continue  # the user named the header for this column
+            claims.setdefault(canonical, []).append((tier, pos))
+    problems: list[str] = []
+    fits: dict[int, list[str]] = {}
+    for canonical in tiers:
+        found = sorted(claims.get(canonical, []))
         if not found:
             continue
-        if len(found) > 1 and found[0][0] == found[1][0]:
-            names = ", ".join(repr(h) for _, _, h in found)
-            raise InputError(
-                where,
-                f"headers {names} all fit column {canonical!r}; "
-                f"choose one with --map {canonical}=HEADER",
+        best = [pos for tier, pos in found if tier == found[0][0]]
+        if len(best) > 1:
+            names = ", ".join(f"{cells[pos].strip()!r} (column {pos + 1})" for pos in best)
+            problems.append(
+                f"headers {names} all fit column {canonical!r}; choose one with "
+                f"--map {canonical}=HEADER"
             )
-        resolved[canonical] = found[0][1]
-        taken.add(found[0][1])
-    for canonical, header in options.column_map.items():
-        if canonical in table and canonical not in resolved:
-            raise InputError(where, f"mapped header {header!r} for {canonical!r} is not in the file")
-    return resolved
-
-
-def _find_header(
-    rows: list[list[str]], kind: str, options: ReadOptions, where: str
-) -> tuple[int, dict[str, int]]:
-    """Index of the header among the first rows: the first that names a required column."""
-    _table, required = TABLES[kind]
-    if options.header_row is not None:
-        idx = options.header_row - 1
-        if idx >= len(rows):
-            raise InputError(where, f"--header-row {options.header_row} is past the end of the file")
-        return idx, _resolve_headers(rows[idx], kind, options, where)
-    best: tuple[int, dict[str, int]] | None = None
-    for idx, row in enumerate(rows[:HEADER_SEARCH_LINES]):
-        if not any(cell.strip() for cell in row):
             continue
-        mapping = _resolve_headers(row, kind, options, where)
-        if all(r in mapping for r in required):
-            return idx, mapping
-        if mapping and (best is None or len(mapping) > len(best[1])):
-            best = (idx, mapping)
+        fits.setdefault(best[0], []).append(canonical)
+    for pos, canonicals in fits.items():
+        if len(canonicals) > 1:
+            problems.append(
+                f"header {cells[pos].strip()!r} (column {pos + 1}) fits columns "
+                f"{', '.join(map(repr, canonicals))}; choose with --map COLUMN={cells[pos].strip()}"
+            )
+            continue
+        mapping[canonicals[0]] = pos
+    return mapping, problems
+
+
+def _choose_header(
+    candidates: list[tuple[int, int, str, list[str]]],
+    kind: str,
+    options: ReadOptions,
+    p: Path,
+    unit: str,
+    encoding: str,
+) -> _Header:
+    """The header among the first lines: the first that names every required column.
+
+    `candidates` are (index, end, separator, cells), in file order, several separators per line.
+    """
+    _tiers, required = TABLES[kind]
+    best: tuple[int, _Header, list[str]] | None = None
+    by_line: dict[int, list[tuple[_Header, list[str]]]] = {}
+    for index, end, sep, cells in candidates:
+        mapping, problems = _resolve_headers(cells, kind, options)
+        by_line.setdefault(index, []).append((_Header(index, end, cells, mapping, sep), problems))
+    for index in sorted(by_line):
+        options_here = by_line[index]
+        full = [
+            (h, pr) for h, pr in options_here
+            if all(r in h.mapping for r in required) or (pr and _names_required(h, pr, required))
+        ]
+        if full:
+            header, problems = max(
+                full, key=lambda hp: (len(hp[0].mapping), -SEPARATORS.index(hp[0].separator))
+            )
+            if problems:
+                raise InputError(p, f"{unit} {index + 1}: {problems[0]}")
+            _check_mapped(header, kind, options, p, unit)
+            return header
+        for h, pr in options_here:
+            score = len(h.mapping) + len(pr)
+            if score and (best is None or score > best[0]):
+                best = (score, h, pr)
+    need = " and ".join(required)
+    where = f"in {unit} {options.header_row}" if options.header_row else (
+        f"in the first {HEADER_SEARCH_LINES} {unit}s")
+    read_as = "" if encoding in ("xlsx", "parquet") else f"; read as {_encoding_label(encoding)}"
     if best is None:
-        found = next((r for r in rows if any(c.strip() for c in r)), [])
         raise InputError(
-            where,
-            f"no {kind} header found (need {', '.join(required)}); first row has: "
-            + ", ".join(repr(c) for c in found[:12]),
+            p, f"is not a {kind} table: no header {where} names {need} "
+            f"(e.g. {_examples(kind, required)}){read_as}"
         )
-    missing = [r for r in required if r not in best[1]]
-    found_headers = ", ".join(repr(c) for c in rows[best[0]] if c.strip())
+    _score, header, problems = best
+    if problems:
+        raise InputError(p, f"{unit} {header.index + 1}: {problems[0]}")
+    missing = [r for r in required if r not in header.mapping]
+    found = ", ".join(c.strip() for c in header.cells if c.strip())
     raise InputError(
-        where,
-        f"line {best[0] + 1}: required column {', '.join(missing)} missing; "
-        f"headers found: {found_headers}",
+        p, f"{unit} {header.index + 1}: required column {', '.join(missing)} missing "
+        f"(a header such as {_examples(kind, missing)}); headers found: {found}; "
+        f"map one with --map {missing[0]}=HEADER"
     )
 
 
-def _sniff_separator(lines: list[str]) -> str:
-    sample = "\n".join(lines)
-    counts = {sep: sample.count(sep) for sep in (",", "\t", ";", "|")}
-    return max(counts, key=lambda s: (counts[s], s == ","))
+def _names_required(h: _Header, problems: list[str], required: tuple[str, ...]) -> bool:
+    """A line whose only gap is an ambiguous required column is the header (and then an error)."""
+    return all(r in h.mapping or any(f"column {r!r}" in pr for pr in problems) for r in required)
 
 
-def _mark_totals_and_blanks(frame: pl.DataFrame, id_column: str) -> tuple[pl.DataFrame, list[int], int]:
-    """Drop total lines (合计/总计) and blank lines; return their line numbers / count."""
-    cells = [c for c in frame.columns if c != LINE]
-    first = pl.col(id_column).str.strip_chars().str.to_lowercase()
-    total = pl.any_horizontal(
-        [first.str.starts_with(w) for w in TOTAL_LINE_WORDS]
-        + [pl.col(c).str.strip_chars().is_in(list(TOTAL_LINE_WORDS)) for c in cells[:1]]
-    ).fill_null(False)
-    blank = pl.all_horizontal(
-        [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells]
-    )
-    flagged = frame.select(total.alias("t"), blank.alias("b"), pl.col(LINE))
-    totals = flagged.filter(pl.col("t") & ~pl.col("b"))[LINE].to_list()
-    blanks = int(flagged["b"].sum())
-    if totals or blanks:
-        frame = frame.filter(~(total | blank))
-    return frame, totals, blanks
+def _check_mapped(header: _Header, kind: str, options: ReadOptions, p: Path, unit: str) -> None:
+    tiers, _required = TABLES[kind]
+    for canonical, wanted in options.column_map.items():
+        if canonical not in tiers or canonical in header.mapping and normalise_header(
+            header.cells[header.mapping[canonical]]
+        ) == normalise_header(wanted):
+            continue
+        if canonical in TABLES[_OTHER[kind]][0] and canonical in header.mapping:
+            continue  # a column both exports have: the map was meant for the other file
+        hits = sum(normalise_header(c) == normalise_header(wanted) for c in header.cells)
+        problem = "appears more than once" if hits > 1 else "is not in the header"
+        found = ", ".join(c.strip() for c in header.cells if c.strip())
+        raise InputError(
+            p, f"{unit} {header.index + 1}: --map {canonical}={wanted}: {wanted!r} {problem}; "
+            f"headers found: {found}"
+        )
+
+
+def _examples(kind: str, columns: Iterable[str]) -> str:
+    tiers, _ = TABLES[kind]
+    out = []
+    for c in columns:
+        names = [n for tier in tiers[c] for n in tier]
+        zh = [n for n in names if not n.isascii()][:2]
+        out.append(" / ".join([*zh, names[0]]))
+    return " and ".join(out)
+
+
+def _encoding_label(encoding: str) -> str:
+    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GB18030",
+            "utf-16": "UTF-16"}.get(encoding, encoding)
 
 
 # ---------------------------------------------------------------- CSV
-
-
-def _read_csv(p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] | None) -> RawTable:
-    encoding = detect_encoding(p, options.encoding)
-    try:
-        return _read_in(p, encoding, kind, options, wanted)
-    except _NotUtf8:
-        if options.encoding:
-            raise InputError(p, f"bytes that are not valid {encoding.upper()}") from None
-        return _read_in(p, "gb18030", kind, options, wanted)  # UTF-8 at the head only
-
-
-def _read_in(
-    p: Path, encoding: str, kind: str, options: ReadOptions, wanted: Iterable[str] | None
-) -> RawTable:
-    if encoding != "gb18030":
-        return _read_utf8_csv(p, p, encoding, kind, options, wanted)
-    source = _to_utf8_file(p, encoding)
-    try:
-        return _read_utf8_csv(p, source, encoding, kind, options, wanted)
-    finally:
-        source.unlink(missing_ok=True)
 
 
 class _NotUtf8(Exception):
     pass
 
 
-def _head_lines(source: Path, n: int) -> list[str]:
+class _Unparsed(Exception):
+    """polars could not parse the file (or its line count does not add up)."""
+
+
+def _read_csv(p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] | None) -> RawTable:
+    encoding = detect_encoding(p, options.encoding)
+    if encoding in ("utf-8", "utf-8-sig"):
+        try:
+            return _read_text(p, p, encoding, None, kind, options, wanted)
+        except _NotUtf8:
+            bad = _first_bad_utf8(p)
+            if options.encoding or not _ascii_before(p, bad):
+                raise _bad_bytes(p, encoding, bad) from None
+            encoding = "gb18030"  # plain ASCII at the head, GB18030 further down
+    source, lines = _to_utf8_file(p, encoding)
+    try:
+        return _read_text(p, source, encoding, lines, kind, options, wanted)
+    except _NotUtf8:  # pragma: no cover - the converted file is UTF-8
+        raise InputError(p, NOT_TEXT) from None
+    finally:
+        source.unlink(missing_ok=True)
+
+
+def _ascii_before(p: Path, offset: int) -> bool:
+    with p.open("rb") as fh:
+        remaining = offset
+        while remaining > 0 and (chunk := fh.read(min(_CHUNK, remaining))):
+            if not chunk.isascii():
+                return False
+            remaining -= len(chunk)
+    return True
+
+
+def _head_lines(source: Path) -> list[str]:
+    """The first physical lines, split at ``\\n`` as polars splits them."""
     with source.open("rb") as fh:
         raw = fh.read(SNIFF_BYTES)
-    text = raw.decode("utf-8-sig", errors="replace")
-    return text.splitlines()[:n]
+    lines = raw.decode("utf-8", errors="replace").split("\n")
+    if len(raw) == SNIFF_BYTES and len(lines) > 1:
+        lines.pop()  # cut mid-line
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    if lines:
+        lines[0] = lines[0].removeprefix("\ufeff")
+    return lines
 
 
-def _read_utf8_csv(
-    p: Path, source: Path, encoding: str, kind: str, options: ReadOptions,
+def _header_candidates(
+    lines: list[str], options: ReadOptions, p: Path
+) -> list[tuple[int, int, str, list[str]]]:
+    if options.header_row is not None:
+        idx = options.header_row - 1
+        if idx >= len(lines):
+            raise InputError(p, f"--header-row {options.header_row} is past the end of the file")
+        indexes = [idx]
+    else:
+        indexes = [i for i in range(min(len(lines), HEADER_SEARCH_LINES)) if lines[i].strip()]
+    out = []
+    for idx in indexes:
+        text, end = lines[idx], idx
+        while text.count('"') % 2 and end + 1 < len(lines) and end - idx < 5:
+            end += 1  # a header cell with a line break in it
+            text += "\n" + lines[end]
+        for sep in SEPARATORS:
+            if sep != "," and sep not in text:
+                continue
+            try:
+                cells = next(csv.reader([text], delimiter=sep), [])
+            except csv.Error:
+                continue
+            out.append((idx, end, sep, cells))
+    return out
+
+
+def _read_text(
+    p: Path, source: Path, encoding: str, total: int | None, kind: str, options: ReadOptions,
     wanted: Iterable[str] | None,
 ) -> RawTable:
-    head = _head_lines(source, HEADER_SEARCH_LINES + 1)
+    head = _head_lines(source)
     if not any(line.strip() for line in head):
-        raise InputError(p, "has no data (only blank lines)")
-    sep = _sniff_separator(head[: HEADER_SEARCH_LINES])
-    rows = list(csv.reader(io.StringIO("\n".join(head)), delimiter=sep))
-    header_idx, mapping = _find_header(rows, kind, options, str(p))
-    header_cells = rows[header_idx]
-    keep = _kept(mapping, wanted, kind)
-    names = [f"c{i}" for i in range(len(header_cells))]
+        raise InputError(p, "is empty (only blank lines)")
+    header = _choose_header(_header_candidates(head, options, p), kind, options, p, "line",
+                            encoding)
+    width = len(header.cells)
+    first = header.end + 2  # line of the first record
     try:
-        frame = pl.read_csv(
-            source,
-            has_header=False,
-            skip_rows=header_idx + 1,
-            separator=sep,
-            new_columns=names,
-            infer_schema=False,
-            empty_string_is_null=False,
-            encoding="utf8",
-            row_index_name=LINE,
-            row_index_offset=header_idx + 2,
-            truncate_ragged_lines=False,
-            raise_if_empty=False,
-        )
-        ragged: list[tuple[int, int]] = []
-    except pl.exceptions.ComputeError as exc:
-        text = str(exc)
+        frame = _parse_polars(source, header, width, first, total)
+    except _Unparsed:
+        frame = _parse_python(p, source, header, width, first)
+    return _finish(p, kind, frame, header, width, encoding, wanted, "line", source)
+
+
+def _parse_polars(
+    source: Path, header: _Header, width: int, first: int, total: int | None
+) -> pl.DataFrame:
+    """Cells c0..c{width-1}, LINE, _NL; `__long` when some row had more fields than the header."""
+    base = {
+        "has_header": False, "skip_lines": header.end + 1, "separator": header.separator,
+        "schema": {f"c{i}": pl.String for i in range(width)}, "infer_schema": False,
+        "empty_string_is_null": False, "encoding": "utf8", "raise_if_empty": False,
+        "missing_columns": "insert",
+    }
+    long_rows = False
+    try:
+        frame = pl.read_csv(source, **base)
+    except pl.exceptions.PolarsError as exc:
+        text = str(exc).lower()
         if "utf-8" in text or "utf8" in text:
             raise _NotUtf8 from None
-        if "more fields" not in text:
-            raise InputError(p, "is not a readable table (CSV parse failed)") from None
-        frame, ragged = _read_ragged(source, header_idx, sep, len(header_cells), names)
-    except pl.exceptions.PolarsError:
-        raise InputError(p, "is not a readable table (CSV parse failed)") from None
-    if frame.width - 1 > len(header_cells):
-        frame = frame.select([LINE, *names])
-    if frame.height == 0:  # a header and no data: raise_if_empty=False gives no columns
-        frame = pl.DataFrame(schema={LINE: pl.Int64, **dict.fromkeys(names, pl.String)})
-    short = _short_lines(frame, names)
-    ragged.extend((line, -1) for line in short)
+        if "more fields" not in text and "not specified in schema" not in text:
+            raise _Unparsed from None
+        long_rows = True
+        try:
+            frame = pl.read_csv(
+                source, **base, extra_columns="ignore", truncate_ragged_lines=True
+            )
+        except pl.exceptions.PolarsError:
+            raise _Unparsed from None
+    if total is None:
+        try:
+            total = _count_lines(source)
+        except pl.exceptions.PolarsError:
+            raise _NotUtf8 from None
+    body = total - header.end - 1
+    if frame.height == body:
+        frame = frame.with_row_index(LINE, offset=first).with_columns(
+            pl.col(LINE).cast(pl.Int64), pl.lit(0, pl.Int64).alias(_NL)
+        )
+    else:
+        breaks = pl.sum_horizontal(
+            [pl.col(f"c{i}").str.count_matches("\n", literal=True) for i in range(width)]
+        ).cast(pl.Int64)
+        frame = frame.with_columns(breaks.alias(_NL))
+        if frame.height + int(frame[_NL].sum()) != body:
+            raise _Unparsed  # e.g. a lone CR polars and editors disagree about
+        frame = frame.with_row_index(LINE).with_columns(
+            (pl.col(LINE).cast(pl.Int64) + first + pl.col(_NL).cum_sum() - pl.col(_NL)).alias(LINE)
+        )
+    return frame.with_columns(pl.lit(long_rows).alias("__long"))
+
+
+def _parse_python(p: Path, source: Path, header: _Header, width: int, first: int) -> pl.DataFrame:
+    """The slow, exact reader for files polars refuses: Python's csv, line by line."""
+    columns: list[list[str]] = [[] for _ in range(width)]
+    starts: list[int] = []
+    breaks: list[int] = []
+    n_all: list[int] = []
+    n_content: list[int] = []
+    try:
+        with source.open(encoding="utf-8", newline="") as fh:
+            for _ in range(header.end + 1):
+                fh.readline()
+            reader = csv.reader(fh, delimiter=header.separator)
+            line = first
+            for row in reader:
+                end = reader.line_num + header.end + 1
+                starts.append(line)
+                breaks.append(end - line)
+                n_all.append(len(row) if row else 1)
+                content = len(row)
+                while content > 0 and not row[content - 1].strip():
+                    content -= 1
+                n_content.append(content)
+                for i in range(width):
+                    columns[i].append(row[i] if i < len(row) else "")
+                line = end + 1
+    except UnicodeDecodeError:
+        raise _NotUtf8 from None
+    except csv.Error:
+        raise InputError(p, "is not a readable table (the CSV cannot be parsed)") from None
+    return pl.DataFrame(
+        {
+            **{f"c{i}": pl.Series(col, dtype=pl.String) for i, col in enumerate(columns)},
+            LINE: pl.Series(starts, dtype=pl.Int64),
+            _NL: pl.Series(breaks, dtype=pl.Int64),
+            "__n_all": pl.Series(n_all, dtype=pl.Int64),
+            "__n_content": pl.Series(n_content, dtype=pl.Int64),
+        }
+    )
+
+
+def _field_counts(source: Path, frame: pl.DataFrame, sep: str, first_line: int) -> pl.DataFrame:
+    """(LINE, __n_all, __n_content) for the records in `frame`, counted on the raw text."""
+    spans = frame.select(
+        pl.col(LINE).alias("__start"),
+        pl.int_ranges(pl.col(LINE), pl.col(LINE) + pl.col(_NL) + 1).alias("__phys"),
+    ).explode("__phys")
+    wanted = spans["__phys"].cast(pl.Int64)
+    raw = (
+        pl.scan_lines(source, name="__raw", row_index_name="__phys", row_index_offset=1)
+        .with_columns(pl.col("__phys").cast(pl.Int64))
+        .filter(pl.col("__phys") >= first_line)
+        .filter(pl.col("__phys").is_in(wanted.implode()))
+        .collect()
+    )
+    joined = (
+        spans.with_columns(pl.col("__phys").cast(pl.Int64))
+        .join(raw, on="__phys", how="left")
+        .sort("__phys")
+        .group_by("__start", maintain_order=True)
+        .agg(pl.col("__raw").fill_null("").str.join("\n"))
+    )
+    unquoted = pl.col("__raw").str.replace_all(r'"[^"]*"', "Q")
+    esc = re.escape(sep)
+    return joined.select(
+        pl.col("__start").alias(LINE),
+        (unquoted.str.count_matches(sep, literal=True) + 1).cast(pl.Int64).alias("__n_all"),
+        (
+            unquoted.str.replace(rf"[\s{esc}]+$", "").str.count_matches(sep, literal=True) + 1
+        ).cast(pl.Int64).alias("__n_content"),
+    )
+
+
+def _finish(
+    p: Path, kind: str, frame: pl.DataFrame, header: _Header, width: int, encoding: str,
+    wanted: Iterable[str] | None, unit: str, source: Path | None,
+) -> RawTable:
+    """Blank, total and repeated-header lines out; shape problems listed; canonical columns."""
+    cells = [f"c{i}" for i in range(width)]
+    named = [i for i, c in enumerate(header.cells) if c.strip()]
+    eff_width = (named[-1] + 1) if named else width
+    keep = _kept(header.mapping, wanted, kind)
+    first_id = TABLES[kind][1][0]
+
+    # Classify rows, touching every row only through one or two columns: most are plain data.
+    c0 = pl.col("c0").str.strip_chars()
+    lead_blank = c0 == ""
+    any_lead_blank = bool(frame.select(lead_blank.any()).item()) if frame.height else False
+    blank = pl.lit(False)
+    lead = c0
+    if any_lead_blank:
+        stripped = [pl.col(c).str.strip_chars() for c in cells]
+        blank = lead_blank & pl.all_horizontal([s == "" for s in stripped])
+        lead = pl.coalesce([pl.when(s == "").then(None).otherwise(s) for s in stripped])
+    total = lead.str.contains(_TOTAL_RE).fill_null(False) & ~blank
+    id_pos = header.mapping[first_id]
+    repeat = pl.col(f"c{id_pos}").str.strip_chars() == header.cells[id_pos].strip()
+    flags = frame.select(
+        pl.col(LINE), blank.alias("b"), total.alias("t"), (repeat & ~total).alias("h")
+    )
+    blank_count = int(flags["b"].sum())
+    total_lines = flags.filter(pl.col("t"))[LINE].to_list()
+    repeated = flags.filter(pl.col("h"))[LINE].to_list()
+    special = total_lines + repeated
+    if blank_count or special:
+        frame = frame.filter(~(pl.col(LINE).is_in(special) | blank))
+
+    problems: list[RowProblem] = []
+    if source is not None:
+        problems = _shape_problems(frame, header, width, eff_width, source)
+
     frame = frame.select(
         pl.col(LINE).cast(pl.Int64),
         *[pl.col(f"c{pos}").alias(c) for c, pos in keep.items()],
     )
-    frame, totals, blanks = _mark_totals_and_blanks(frame, TABLES[kind][1][0])
+    if kind == "officers" and frame.is_empty() and not problems:
+        raise InputError(p, f"has a header ({unit} {header.index + 1}) but no officers")
     return RawTable(
         path=str(p), kind=kind, frame=frame,
-        headers={c: header_cells[pos] for c, pos in keep.items()},
-        encoding=encoding, header_line=header_idx + 1, total_lines=totals,
-        blank_lines=blanks, ragged_lines=sorted(ragged), field_count=len(header_cells),
-        separator=sep, positions=dict(mapping),
+        headers={c: header.cells[pos].strip() for c, pos in keep.items()},
+        encoding=encoding, header_line=header.index + 1, total_lines=total_lines,
+        blank_lines=blank_count, row_problems=problems, repeated_header_lines=repeated,
+        field_count=width, separator=header.separator, positions=dict(header.mapping),
+        unit=unit,
     )
 
 
-def _short_lines(frame: pl.DataFrame, names: list[str]) -> list[int]:
-    """Rows with fewer fields than the header: the last field is missing (not just empty)."""
-    if len(names) < 2:
-        return []
-    last, rest = pl.col(names[-1]), [pl.col(n) for n in names[:-1]]
-    mask = last.is_null() & pl.any_horizontal([c.is_not_null() & (c != "") for c in rest])
-    return frame.filter(mask)[LINE].to_list()
-
-
-def _read_ragged(
-    source: Path, header_idx: int, sep: str, width: int, names: list[str]
-) -> tuple[pl.DataFrame, list[tuple[int, int]]]:
-    """Second, slower pass only when some row has too many fields: find which lines."""
-    frame = pl.read_csv(
-        source, has_header=False, skip_rows=header_idx + 1, separator=sep,
-        new_columns=names, infer_schema=False, empty_string_is_null=False,
-        encoding="utf8", row_index_name=LINE, row_index_offset=header_idx + 2,
-        truncate_ragged_lines=True, raise_if_empty=False,
-    )
-    lines = pl.read_csv(
-        source, has_header=False, skip_rows=header_idx + 1, separator="\x1f",
-        quote_char=None, new_columns=["raw"], infer_schema=False,
-        empty_string_is_null=False, encoding="utf8", raise_if_empty=False,
-    )
-    fields = (
-        lines.select(
-            pl.col("raw").str.replace_all(r'"[^"]*"', "").str.count_matches(sep, literal=True) + 1
+def _shape_problems(
+    frame: pl.DataFrame, header: _Header, width: int, eff_width: int, source: Path
+) -> list[RowProblem]:
+    """Rows with more or fewer fields than the header, and quotes that swallow lines."""
+    sep = header.separator
+    known = "__n_all" in frame.columns
+    long_rows = "__long" in frame.columns and bool(frame["__long"].any())
+    if known:
+        counts = frame.select(LINE, "__n_all", "__n_content")
+    else:
+        if long_rows:
+            need = frame
+        else:
+            last = pl.col(f"c{eff_width - 1}")
+            need = frame.filter(last == "") if eff_width > 1 else frame.clear()
+        counts = (
+            _field_counts(source, need.select(LINE, _NL), sep, header.end + 2)
+            if need.height else pl.DataFrame(schema={LINE: pl.Int64, "__n_all": pl.Int64,
+                                                     "__n_content": pl.Int64})
         )
-        .to_series()
-    )
-    too_many = fields > width
-    if len(lines) != len(frame):  # quoted line breaks: line numbers can't be matched up
-        return frame, [(-1, int(fields.max() or 0))]
-    bad = frame.select(LINE).with_columns(fields.alias("n")).filter(too_many)
-    return frame, list(zip(bad[LINE].to_list(), bad["n"].to_list(), strict=True))
+    problems: list[RowProblem] = []
+    more = counts.filter(pl.col("__n_content") > width)[LINE].sort().to_list()
+    fewer = counts.filter(
+        (pl.col("__n_all") < eff_width) & (pl.col("__n_content") > 0)
+    )[LINE].sort().to_list()
+    if more:
+        problems.append(RowProblem(f"more fields than the {width} headers", more))
+    if fewer:
+        problems.append(RowProblem(f"fewer fields than the {eff_width} headers", fewer))
+    if frame.height and int(frame[_NL].max() or 0) > 0:
+        # A quote that opens and never closes makes one cell of the lines after it: a cell
+        # with a line break followed by a line that looks like a record.
+        k = max(1, (eff_width - 1) // 2)
+        row_like = rf"\n(?:[^\n]*{re.escape(sep)}){{{k}}}"
+        multi = frame.filter(pl.col(_NL) > 0)
+        swallowed = multi.filter(
+            pl.any_horizontal([pl.col(f"c{i}").str.contains(row_like) for i in range(width)])
+        ).select(LINE, _NL)
+        if swallowed.height:
+            lines = sorted(
+                n for start, nl in swallowed.rows() for n in range(start, start + nl + 1)
+            )
+            problems.append(RowProblem(
+                "a quote (\") that does not close: these lines were read as one cell", lines
+            ))
+    return problems
 
 
 def _kept(mapping: dict[str, int], wanted: Iterable[str] | None, kind: str) -> dict[str, int]:
@@ -395,41 +755,61 @@ def _kept(mapping: dict[str, int], wanted: Iterable[str] | None, kind: str) -> d
     return {c: pos for c, pos in mapping.items() if c in want}
 
 
-# ---------------------------------------------------------------- xlsx and parquet
+# ---------------------------------------------------------------- workbooks and parquet
 
 
-def _read_xlsx(p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] | None) -> RawTable:
+def _read_excel(p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] | None) -> RawTable:
+    import fastexcel
+
+    with p.open("rb") as fh:
+        magic = fh.read(8)
+    if not magic.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        hint = "it looks like text: a CSV needs the .csv suffix" if _is_texty(magic) else (
+            "the file is damaged or not a workbook")
+        raise InputError(p, f"is not a readable {p.suffix.lower()} workbook ({hint})")
     try:
-        sheet = pl.read_excel(
-            p, sheet_name=options.sheet, sheet_id=None if options.sheet else 1,
-            has_header=False, infer_schema_length=0, drop_empty_rows=False,
-            drop_empty_cols=False, raise_if_empty=False,
+        reader = fastexcel.read_excel(str(p))
+        names = list(reader.sheet_names)
+    except Exception:  # fastexcel's own errors; never echo cell values
+        raise InputError(p, f"is not a readable {p.suffix.lower()} workbook") from None
+    if not names:
+        raise InputError(p, "is empty (the workbook has no sheets)")
+    if options.sheet is not None and options.sheet not in names:
+        raise InputError(
+            p, f"has no sheet named {options.sheet!r} (sheets: {', '.join(names)})"
         )
-    except Exception as exc:  # fastexcel raises its own types; never echo cell values
-        problem = "is not a readable .xlsx workbook"
-        if options.sheet and "sheet" in str(exc).lower():
-            problem = f"has no sheet named {options.sheet!r}"
-        raise InputError(p, problem) from None
-    if sheet.height == 0:
-        raise InputError(p, "is empty (the sheet has no rows)")
-    sheet = sheet.select(pl.all().cast(pl.String))
-    names = [f"c{i}" for i in range(sheet.width)]
-    sheet.columns = names
-    head = sheet.head(HEADER_SEARCH_LINES).rows()
-    rows = [["" if v is None else str(v) for v in r] for r in head]
-    header_idx, mapping = _find_header(rows, kind, options, str(p))
-    keep = _kept(mapping, wanted, kind)
-    frame = sheet.slice(header_idx + 1).with_row_index(LINE, offset=header_idx + 2).select(
+    sheet_name = options.sheet if options.sheet is not None else names[0]
+    try:
+        sheet = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string")
+        frame = sheet.to_polars()
+    except Exception:
+        raise InputError(p, f"sheet {sheet_name!r} cannot be read") from None
+    if frame.height == 0 or frame.width == 0:
+        raise InputError(p, f"is empty (sheet {sheet_name!r} has no rows)")
+    width = frame.width
+    frame.columns = [f"c{i}" for i in range(width)]
+    frame = frame.with_columns(pl.all().cast(pl.String).fill_null(""))
+    head = frame.head(HEADER_SEARCH_LINES if options.header_row is None else options.header_row)
+    rows = [list(r) for r in head.rows()]
+    if options.header_row is not None:
+        if options.header_row > frame.height:
+            raise InputError(p, f"--header-row {options.header_row} is past the end of the sheet")
+        candidates = [(options.header_row - 1, options.header_row - 1, ",",
+                       rows[options.header_row - 1])]
+    else:
+        candidates = [(i, i, ",", r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    header = _choose_header(candidates, kind, options, p, "row", "xlsx")
+    # Trailing unnamed columns: cells there are notes beside the table, not data.
+    body = frame.slice(header.index + 1).with_row_index(LINE, offset=header.index + 2).with_columns(
         pl.col(LINE).cast(pl.Int64),
-        *[pl.col(f"c{pos}").str.replace(r"^(-?\d+)\.0$", "${1}").alias(c) for c, pos in keep.items()],
+        *[pl.col(f"c{i}").str.replace(r"^(-?\d+)\.0$", "${1}") for i in range(width)],
+        pl.lit(0, pl.Int64).alias(_NL),
     )
-    frame, totals, blanks = _mark_totals_and_blanks(frame, TABLES[kind][1][0])
-    return RawTable(
-        path=str(p), kind=kind, frame=frame,
-        headers={c: rows[header_idx][pos] for c, pos in keep.items()},
-        encoding="xlsx", header_line=header_idx + 1, total_lines=totals, blank_lines=blanks,
-        field_count=len(rows[header_idx]),
-    )
+    return _finish(p, kind, body, header, width, "xlsx", wanted, "row", None)
+
+
+def _is_texty(magic: bytes) -> bool:
+    return all(b >= 0x20 or b in b"\t\r\n" for b in magic) or magic.startswith(codecs.BOM_UTF8)
 
 
 def _read_parquet(
@@ -440,26 +820,31 @@ def _read_parquet(
     except Exception:
         raise InputError(p, "is not a readable Parquet file") from None
     headers = list(schema)
-    _idx, mapping = _find_header([headers], kind, options, str(p))
-    keep = _kept(mapping, wanted, kind)
-    frame = (
-        pl.scan_parquet(p)
-        .select(*[pl.col(headers[pos]).cast(pl.String).alias(c) for c, pos in keep.items()])
-        .with_row_index(LINE, offset=2)
-        .with_columns(pl.col(LINE).cast(pl.Int64))
-        .collect()
-    )
-    return RawTable(
-        path=str(p), kind=kind, frame=frame, headers={c: headers[pos] for c, pos in keep.items()},
-        encoding="parquet", header_line=1, field_count=len(headers),
-    )
+    header = _choose_header([(0, 0, ",", headers)], kind, options, p, "row", "parquet")
+    try:
+        frame = (
+            pl.scan_parquet(p)
+            .select(*[pl.col(h).cast(pl.String).fill_null("").alias(f"c{i}")
+                      for i, h in enumerate(headers)])
+            .with_row_index(LINE, offset=1)
+            .with_columns(pl.col(LINE).cast(pl.Int64), pl.lit(0, pl.Int64).alias(_NL))
+            .collect()
+        )
+    except Exception:
+        raise InputError(p, "is not a readable Parquet file (its data cannot be read)") from None
+    table = _finish(p, kind, frame, header, len(headers), "parquet", wanted, "row", None)
+    table.header_line = 0
+    return table
 
 
 def vocabulary_key(expr: pl.Expr) -> pl.Expr:
     """The expression form of `normalise_word`, for matching status and risk words."""
-    return expr.str.normalize("NFKC").str.strip_chars().str.to_lowercase().str.replace_all(
-        r"\s+", " "
+    return (
+        expr.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\s_\-]+", "")
     )
 
 
-__all__ = ["LINE", "RawTable", "read_table", "detect_encoding", "vocabulary_key", "normalise_word"]
+__all__ = [
+    "LINE", "RawTable", "RowProblem", "read_table", "detect_encoding", "vocabulary_key",
+    "normalise_word",
+]

@@ -1,8 +1,15 @@
 """Turning text cells into typed canonical frames, and rows that can't be trusted into problems.
 
 A weekly cron job must neither crash nor quietly count wrong: every row is either used or
-reported with its line number. Problems never quote personal data (names, ID numbers,
-phones); they name lines, columns and IDs.
+reported with its line number. Problems never quote cell values (names, ID numbers, phones
+could be anywhere once columns shift); they name lines, columns and, for duplicates, IDs.
+
+Each problem row is reported once, under its first problem, so that the counts add up to
+exactly the rows left out with ``--skip-bad-rows``.
+
+Speed: everything over clients is a polars expression. Costly steps (width folding, regular
+expressions, the full date grammar) run on a column only when a cheap test over that column
+says some cell needs them; vocabulary words are looked up once per distinct word.
 """
 
 from __future__ import annotations
@@ -11,12 +18,29 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from caseload.columns import FALSE_WORDS, RISK_WORDS, STATUS_WORDS, TRUE_WORDS
+from caseload.columns import (
+    FALSE_WORDS,
+    RISK_WORDS,
+    STATUS_WORDS,
+    TRUE_WORDS,
+    normalise_word,
+    vocabulary,
+)
 from caseload.errors import RowProblemsError
 from caseload.load import LINE, RawTable, vocabulary_key
 
 FIRST_LINES_SHOWN = 5
+NAMED_DUPLICATES = 5
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d")
+_FULL_WIDTH = r"[\u3000\uff01-\uff5e]"
+_ODD_ID = r"[\s\x00-\x1f\x7f]|^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
+_MANY_DISTINCT = 20_000
+BAD = "__bad"
+_STATUS = vocabulary(STATUS_WORDS)
+_RISK = vocabulary(RISK_WORDS)
+_TRUE = {normalise_word(w) for w in TRUE_WORDS}
+_FALSE = {normalise_word(w) for w in FALSE_WORDS}
+_PIN = {**dict.fromkeys(_FALSE, "n"), **dict.fromkeys(_TRUE, "y")}
 
 
 @dataclass
@@ -27,11 +51,14 @@ class ProblemGroup:
     problem: str
     count: int
     lines: list[int]
+    unit: str = "line"
 
     def describe(self) -> str:
-        where = ", ".join(str(n) for n in self.lines[:FIRST_LINES_SHOWN])
-        more = f" (+{self.count - FIRST_LINES_SHOWN} more)" if self.count > FIRST_LINES_SHOWN else ""
-        return f"{self.path}: {self.problem}: {self.count} row(s), line {where}{more}"
+        shown = self.lines[:FIRST_LINES_SHOWN]
+        where = ", ".join(str(n) for n in shown)
+        more = f" (+{len(self.lines) - len(shown)} more)" if len(self.lines) > len(shown) else ""
+        plural = "s" if len(shown) > 1 else ""
+        return f"{self.path}: {self.problem}: {self.count} row(s), {self.unit}{plural} {where}{more}"
 
 
 @dataclass
@@ -48,32 +75,96 @@ class Validated:
         return sum(g.count for g in self.skipped)
 
 
-def _text(name: str) -> pl.Expr:
-    """Trimmed text, full-width digits and letters folded; blank becomes null."""
-    e = pl.col(name).str.normalize("NFKC").str.strip_chars()
-    return pl.when(e == "").then(None).otherwise(e).alias(name)
+# ---------------------------------------------------------------- cell cleaning
 
 
-def _vocabulary(name: str, words: dict[str, str]) -> pl.Expr:
-    return vocabulary_key(pl.col(name)).replace_strict(words, default=None, return_dtype=pl.String)
+def _any(frame: pl.DataFrame, tests: dict[str, pl.Expr]) -> dict[str, bool]:
+    """Column-level questions ("does any cell need this?") answered in one pass."""
+    if not tests or frame.is_empty():
+        return dict.fromkeys(tests, False)
+    row = frame.select([e.fill_null(False).any().alias(k) for k, e in tests.items()]).row(0)
+    return {k: bool(v) for k, v in zip(tests, row, strict=True)}
 
 
-def _date(name: str) -> pl.Expr:
-    raw = pl.col(name)
-    return pl.coalesce([raw.str.strptime(pl.Date, f, strict=False) for f in DATE_FORMATS])
+def _clean(frame: pl.DataFrame, columns: list[str], ids: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Trim; fold full-width digits, letters and brackets where there are any; blank -> null.
+
+    ID columns also lose an Excel text guard (``="0012"``, a leading ``'``) and end in ``X``
+    rather than ``x``.
+    """
+    present = [c for c in columns if c in frame.columns]
+    tests = {f"w:{c}": pl.col(c).str.contains(_FULL_WIDTH) for c in present}
+    for c in ids:
+        if c in present:
+            tests[f"g:{c}"] = pl.col(c).str.contains(r"^\s*(=\"|')")
+            tests[f"x:{c}"] = pl.col(c).str.contains(r"x\s*$")
+    need = _any(frame, tests)
+    exprs = []
+    for c in present:
+        e = pl.col(c)
+        if need[f"w:{c}"]:
+            e = e.str.normalize("NFKC")
+        e = e.str.strip_chars()
+        if need.get(f"g:{c}"):
+            e = e.str.replace(r'^="(.*)"$', "${1}").str.strip_prefix("'").str.strip_chars()
+        if need.get(f"x:{c}"):
+            e = e.str.replace(r"x$", "X")
+        exprs.append(pl.when(e == "").then(None).otherwise(e).alias(c))
+    return frame.with_columns(exprs) if exprs else frame
 
 
-def _money(name: str) -> pl.Expr:
-    cleaned = pl.col(name).str.replace_all(r"[,\s¥￥元]", "")
-    return cleaned.cast(pl.Float64, strict=False)
+def _words(frame: pl.DataFrame, column: str, words: dict[str, str]) -> pl.Expr:
+    """Canonical word for each cell, looked up once per distinct spelling; unknown -> null."""
+    distinct = frame.get_column(column).drop_nulls().unique()
+    if distinct.len() <= _MANY_DISTINCT:
+        table = {w: words.get(normalise_word(w)) for w in distinct.to_list()}
+        return pl.col(column).replace_strict(table, default=None, return_dtype=pl.String)
+    return vocabulary_key(pl.col(column)).replace_strict(words, default=None,
+                                                         return_dtype=pl.String)
+
+
+def _money(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """Yuan as a float: ``1,234,567.89``, ``¥1,234.00``, ``1234元``; anything else -> null."""
+    fast = pl.col(column).str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+    slow_needed = _any(frame, {"m": pl.col(column).is_not_null() & fast.is_null()})["m"]
+    value = fast
+    if slow_needed:
+        value = (
+            pl.col(column)
+            .str.replace_all(r"[,\s¥￥]|元$|^(RMB|CNY)", "")
+            .cast(pl.Float64, strict=False)
+        )
+    return pl.when(value.is_finite()).then(value).otherwise(None)
+
+
+def _date(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """2024-03-01, 2024/3/1, 20240301, 2024年3月1日, 2024.3.1, with or without a time."""
+    fast = pl.col(column).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    if not _any(frame, {"d": pl.col(column).is_not_null() & fast.is_null()})["d"]:
+        return fast
+    text = (
+        pl.col(column)
+        .str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+        .str.replace(r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}")
+        .str.replace(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$", "${1}-${2}-${3}")
+        .str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$", "${1}-${2}-${3}")
+    )
+    return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+
+
+# ---------------------------------------------------------------- problems
 
 
 class _Checks:
-    """Collects problem masks over one frame, then splits good rows from bad."""
+    """Problem masks over one frame; each row goes to its first problem only."""
 
     def __init__(self, raw: RawTable) -> None:
         self.raw = raw
         self.masks: list[tuple[str, pl.Expr]] = []
+        for rp in raw.row_problems:
+            self.masks.append((rp.problem, pl.col(LINE).is_in(rp.lines)))
+        self.line_lists = {rp.problem: rp.lines for rp in raw.row_problems}
+        self.groups: list[ProblemGroup] = []
 
     def add(self, problem: str, mask: pl.Expr) -> None:
         self.masks.append((problem, mask.fill_null(False)))
@@ -81,171 +172,213 @@ class _Checks:
     def header(self, canonical: str) -> str:
         return self.raw.headers.get(canonical, canonical)
 
-    def run(self, frame: pl.DataFrame, skip_bad_rows: bool, extra: list[ProblemGroup]) -> Validated:
-        groups = list(extra)
-        bad_any = pl.lit(False)
-        if self.masks:
-            flags = frame.select(
-                pl.col(LINE), *[m.alias(f"p{i}") for i, (_, m) in enumerate(self.masks)]
-            )
-            for i, (problem, _) in enumerate(self.masks):
-                lines = flags.filter(pl.col(f"p{i}"))[LINE]
-                if len(lines):
-                    groups.append(ProblemGroup(self.raw.path, problem, len(lines), lines.to_list()))
-            bad_any = pl.any_horizontal([m for _, m in self.masks])
-        groups.extend(_ragged_groups(self.raw))
-        if groups and not skip_bad_rows:
-            total = sum(g.count for g in groups)
-            raise RowProblemsError(
-                f"{self.raw.path}: {total} row problem(s); nothing was counted "
-                "(fix the export, or leave those rows out with --skip-bad-rows)",
-                [g.describe() for g in groups],
-            )
-        bad_lines = {n for g in groups for n in g.lines}
-        keep = ~bad_any
-        if bad_lines:
-            keep = keep & ~pl.col(LINE).is_in(sorted(bad_lines))
-        return Validated(frame.filter(keep), self.raw, skipped=groups)
+    def group(self, problem: str, lines: list[int]) -> ProblemGroup:
+        lines = sorted(lines)
+        if problem in self.line_lists:  # a reading problem: its own lines (may span several)
+            lines = self.line_lists[problem]
+        return ProblemGroup(self.raw.path, problem, len(lines), lines, self.raw.unit)
+
+    def evaluate(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`frame` with a `BAD` column (some problem); the groups found go to `self.groups`."""
+        self.groups = []
+        if not self.masks or frame.is_empty():
+            return frame.with_columns(pl.lit(False).alias(BAD))
+        claimed = pl.lit(False)
+        exclusive = []
+        for i, (_, mask) in enumerate(self.masks):
+            exclusive.append((mask & ~claimed).alias(f"__p{i}"))
+            claimed = claimed | mask
+        flagged = frame.with_columns(*exclusive).with_columns(
+            pl.any_horizontal([pl.col(f"__p{i}") for i in range(len(self.masks))]).alias(BAD)
+        )
+        hit = flagged.select([pl.col(f"__p{i}").any() for i in range(len(self.masks))]).row(0)
+        for i, (problem, _) in enumerate(self.masks):
+            if hit[i]:
+                lines = flagged.filter(pl.col(f"__p{i}"))[LINE].to_list()
+                self.groups.append(self.group(problem, lines))
+        return flagged.drop([f"__p{i}" for i in range(len(self.masks))])
 
 
-def _ragged_groups(raw: RawTable) -> list[ProblemGroup]:
-    longer = [line for line, n in raw.ragged_lines if n > 0]
-    shorter = [line for line, n in raw.ragged_lines if n < 0]
-    out = []
-    if longer:
-        out.append(ProblemGroup(raw.path, f"more fields than the {raw.field_count} headers",
-                                len(longer), longer))
-    if shorter:
-        out.append(ProblemGroup(raw.path, f"fewer fields than the {raw.field_count} headers",
-                                len(shorter), shorter))
-    return out
+def _id_checks(checks: _Checks, column: str, what: str) -> None:
+    header = checks.header(column)
+    checks.add(f"blank {what} (column {header})", pl.col(column).is_null())
+    checks.add(
+        f"{what} with spaces, line breaks or in Excel's rounded 1.2E+11 form (column {header})",
+        pl.col(column).str.contains(_ODD_ID),
+    )
 
 
-def _duplicate_ids(frame: pl.DataFrame, id_col: str, raw: RawTable, what: str) -> list[ProblemGroup]:
-    dup = frame.filter(pl.col(id_col).is_not_null() & pl.col(id_col).is_duplicated())
-    if dup.is_empty():
+def _duplicates(
+    frame: pl.DataFrame, raw: RawTable, key: str, other: str, what: str, owner: str,
+) -> tuple[list[ProblemGroup], list[ProblemGroup], list[int]]:
+    """Rows sharing `key` among rows without other problems.
+
+    The same `other` on identical rows: counted once (a note). Different `other`: a problem
+    naming the ID and its lines. Same `other`, other details differing: a problem too.
+    Returns (problems, notes, lines to drop as repeats).
+    """
+    ok = frame.filter(~pl.col(BAD) & pl.col(key).is_not_null())
+    if ok.is_empty() or ok.select(pl.col(key).n_unique()).item() == ok.height:
+        return [], [], []
+    dups = ok.filter(pl.col(key).is_duplicated()).sort(LINE)
+    details = [c for c in dups.columns if c not in (LINE, key, BAD)]
+    per_key = dups.group_by(key, maintain_order=True).agg(
+        pl.col(other).n_unique().alias("owners"),
+        pl.struct(details).n_unique().alias("variants"),
+        pl.col(LINE).alias("lines"),
+    )
+    problems: list[ProblemGroup] = []
+    unit = raw.unit
+
+    def named(rows: pl.DataFrame, text: str, rest: str) -> None:
+        listed = rows.head(NAMED_DUPLICATES).rows(named=True)
+        for r in listed:
+            lines = r["lines"]
+            problems.append(ProblemGroup(
+                raw.path, text.format(id=r[key], lines=", ".join(map(str, lines[:4]))),
+                len(lines), lines, unit,
+            ))
+        if rows.height > len(listed):
+            lines = sorted(n for ls in rows.slice(len(listed))["lines"].to_list() for n in ls)
+            problems.append(ProblemGroup(
+                raw.path, rest.format(n=rows.height - len(listed)), len(lines), lines, unit,
+            ))
+
+    named(per_key.filter(pl.col("owners") > 1),
+          f"{what} {{id}} under different {owner}s ({unit}s {{lines}})",
+          f"{{n}} more {what}s each under different {owner}s")
+    named(per_key.filter((pl.col("owners") == 1) & (pl.col("variants") > 1)),
+          f"{what} {{id}} repeated with different details ({unit}s {{lines}})",
+          f"{{n}} more {what}s repeated with different details")
+    repeats = per_key.filter((pl.col("owners") == 1) & (pl.col("variants") == 1))
+    drop = sorted(n for ls in repeats["lines"].to_list() for n in ls[1:])
+    notes = []
+    if drop:
+        notes.append(ProblemGroup(raw.path, f"identical {what} row repeated, counted once",
+                                  len(drop), drop, unit))
+    return problems, notes, drop
+
+
+def _reading_notes(raw: RawTable) -> list[ProblemGroup]:
+    if not raw.repeated_header_lines:
         return []
-    dup = dup.sort(LINE)
-    lines = dup[LINE].to_list()
-    first = dup.filter(pl.col(id_col) == dup[id_col][0])[LINE].to_list()
-    return [ProblemGroup(raw.path, f"{what} appears more than once (e.g. {dup[id_col][0]} "
-                         f"on lines {', '.join(map(str, first[:3]))})", len(lines), lines)]
+    lines = raw.repeated_header_lines
+    return [ProblemGroup(raw.path, "the header repeated, left out", len(lines), lines, raw.unit)]
+
+
+# ---------------------------------------------------------------- the two tables
 
 
 def validate_officers(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     """The roster: one row per officer; status defaults to active where no column says."""
     cols = set(raw.frame.columns)
     checks = _Checks(raw)
-    text_cols = [c for c in ("officer_id", "name", "branch", "branch_id", "region", "grade")
-                 if c in cols]
-    frame = raw.frame.with_columns(*[_text(c) for c in text_cols])
+    frame = _clean(raw.frame, ["officer_id", "name", "branch", "branch_id", "region", "grade",
+                               "status", "capacity"], ids=("officer_id",))
+    _id_checks(checks, "officer_id", "staff number")
+    final: list[pl.Expr] = []
     if "status" in cols:
-        frame = frame.with_columns(_text("status").alias("status_raw"))
-        frame = frame.with_columns(_vocabulary("status_raw", STATUS_WORDS).alias("status"))
+        frame = frame.with_columns(_words(frame, "status", _STATUS).alias("__status"))
         checks.add(f"status word not in the vocabulary (column {checks.header('status')})",
-                   pl.col("status_raw").is_not_null() & pl.col("status").is_null())
-        frame = frame.with_columns(pl.col("status").fill_null("active"))
+                   pl.col("status").is_not_null() & pl.col("__status").is_null())
+        final.append(pl.col("__status").fill_null("active").alias("status"))
     else:
-        frame = frame.with_columns(pl.lit("active").alias("status"))
+        final.append(pl.lit("active").alias("status"))
     if "capacity" in cols:
-        frame = frame.with_columns(_text("capacity").alias("capacity_raw"))
-        frame = frame.with_columns(
-            pl.col("capacity_raw").cast(pl.Float64, strict=False).alias("capacity_f")
-        )
+        number = pl.col("capacity").cast(pl.Float64, strict=False)
         checks.add(
             f"limit is not a whole number above 0 (column {checks.header('capacity')})",
-            pl.col("capacity_raw").is_not_null()
-            & (pl.col("capacity_f").is_null() | (pl.col("capacity_f") < 1)
-               | (pl.col("capacity_f") != pl.col("capacity_f").floor())),
+            pl.col("capacity").is_not_null()
+            & (number.is_null() | ~number.is_finite() | (number < 1)
+               | (number != number.floor())),
         )
-        frame = frame.with_columns(pl.col("capacity_f").cast(pl.Int64, strict=False).alias("capacity"))
+        final.append(pl.when(number.is_finite() & (number < 2**62)).then(number).otherwise(None)
+                     .cast(pl.Int64, strict=False).alias("capacity"))
     else:
-        frame = frame.with_columns(pl.lit(None, pl.Int64).alias("capacity"))
-    checks.add(f"blank staff number (column {checks.header('officer_id')})",
-               pl.col("officer_id").is_null())
-    for c in ("name", "branch", "branch_id", "region", "grade"):
-        if c not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, pl.String).alias(c))
-    dups = _duplicate_ids(frame, "officer_id", raw, "staff number")
-    validated = checks.run(frame, skip_bad_rows, dups)
-    validated.frame = validated.frame.select(
-        LINE, "officer_id", "name", "branch", "branch_id", "region", "status", "grade", "capacity"
+        final.append(pl.lit(None, pl.Int64).alias("capacity"))
+    final += [pl.lit(None, pl.String).alias(c)
+              for c in ("name", "branch", "branch_id", "region", "grade") if c not in cols]
+    frame = checks.evaluate(frame).with_columns(final).select(
+        LINE, "officer_id", "name", "branch", "branch_id", "region", "status", "grade",
+        "capacity", BAD,
     )
-    return validated
+    return _finish(checks, frame, "officer_id", "name", "staff number", "name", skip_bad_rows)
+
+
+CLIENT_COLUMNS = {
+    "officer_id": pl.String, "officer_name": pl.String, "branch": pl.String,
+    "branch_id": pl.String, "segment": pl.String, "group_id": pl.String,
+    "balance": pl.Float64, "risk_class": pl.String, "assigned_since": pl.Date,
+    "pinned": pl.Boolean,
+}
 
 
 def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     """The book: one row per client; a repeated identical row counts once and is noted."""
     cols = set(raw.frame.columns)
     checks = _Checks(raw)
-    text_cols = [c for c in ("client_id", "officer_id", "officer_name", "branch", "branch_id",
-                             "segment", "group_id") if c in cols]
-    frame = raw.frame.with_columns(*[_text(c) for c in text_cols])
-    checks.add(f"blank client number (column {checks.header('client_id')})",
-               pl.col("client_id").is_null())
+    frame = _clean(
+        raw.frame,
+        ["client_id", "officer_id", "officer_name", "branch", "branch_id", "segment",
+         "group_id", "balance", "risk_class", "assigned_since", "pinned"],
+        ids=("client_id", "officer_id"),
+    )
+    _id_checks(checks, "client_id", "client number")
+    checks.add(
+        f"staff number with spaces, line breaks or in Excel's rounded 1.2E+11 form "
+        f"(column {checks.header('officer_id')})",
+        pl.col("officer_id").str.contains(_ODD_ID),
+    )
+    typed: list[pl.Expr] = []
+    final: list[pl.Expr] = []
     if "balance" in cols:
-        frame = frame.with_columns(_text("balance").alias("balance_raw"))
-        frame = frame.with_columns(_money("balance_raw").alias("balance"))
+        typed.append(_money(frame, "balance").alias("__balance"))
         checks.add(f"balance is not a number (column {checks.header('balance')})",
-                   pl.col("balance_raw").is_not_null() & pl.col("balance").is_null())
+                   pl.col("balance").is_not_null() & pl.col("__balance").is_null())
+        final.append(pl.col("__balance").alias("balance"))
     if "risk_class" in cols:
-        frame = frame.with_columns(_text("risk_class").alias("risk_raw"))
-        frame = frame.with_columns(_vocabulary("risk_raw", RISK_WORDS).alias("risk_class"))
+        typed.append(_words(frame, "risk_class", _RISK).alias("__risk"))
         checks.add(f"risk class not one of 正常/关注/次级/可疑/损失 "
                    f"(column {checks.header('risk_class')})",
-                   pl.col("risk_raw").is_not_null() & pl.col("risk_class").is_null())
+                   pl.col("risk_class").is_not_null() & pl.col("__risk").is_null())
+        final.append(pl.col("__risk").alias("risk_class"))
     if "assigned_since" in cols:
-        frame = frame.with_columns(_text("assigned_since").alias("since_raw"))
-        frame = frame.with_columns(_date("since_raw").alias("assigned_since"))
+        typed.append(_date(frame, "assigned_since").alias("__since"))
         checks.add(f"date not understood (column {checks.header('assigned_since')})",
-                   pl.col("since_raw").is_not_null() & pl.col("assigned_since").is_null())
+                   pl.col("assigned_since").is_not_null() & pl.col("__since").is_null())
+        final.append(pl.col("__since").alias("assigned_since"))
     if "pinned" in cols:
-        frame = frame.with_columns(vocabulary_key(pl.col("pinned")).fill_null("").alias("pin_raw"))
+        typed.append(_words(frame, "pinned", _PIN).alias("__pin"))
         checks.add(f"pinned is not yes/no (column {checks.header('pinned')})",
-                   ~pl.col("pin_raw").is_in([*TRUE_WORDS, *FALSE_WORDS]))
-        frame = frame.with_columns(pl.col("pin_raw").is_in(list(TRUE_WORDS)).alias("pinned"))
-    defaults = {
-        "officer_id": pl.String, "officer_name": pl.String, "branch": pl.String,
-        "branch_id": pl.String, "segment": pl.String, "group_id": pl.String,
-        "balance": pl.Float64, "risk_class": pl.String, "assigned_since": pl.Date,
-        "pinned": pl.Boolean,
-    }
-    frame = frame.with_columns(
-        *[pl.lit(False if t == pl.Boolean else None, t).alias(c)
-          for c, t in defaults.items() if c not in frame.columns]
+                   pl.col("pinned").is_not_null() & pl.col("__pin").is_null())
+        final.append((pl.col("__pin") == "y").fill_null(False).alias("pinned"))
+    final += [pl.lit(False if t == pl.Boolean else None, t).alias(c)
+              for c, t in CLIENT_COLUMNS.items() if c not in cols]
+    if typed:
+        frame = frame.with_columns(typed)
+    frame = checks.evaluate(frame).with_columns(final).select(
+        LINE, "client_id", *CLIENT_COLUMNS, BAD
     )
-    extra, frame = _client_duplicates(frame, raw)
-    validated = checks.run(frame, skip_bad_rows, extra[0])
-    validated.notes = extra[1]
-    validated.frame = validated.frame.select(LINE, "client_id", *defaults)
-    return validated
+    return _finish(checks, frame, "client_id", "officer_id", "client", "officer", skip_bad_rows)
 
 
-def _client_duplicates(
-    frame: pl.DataFrame, raw: RawTable
-) -> tuple[tuple[list[ProblemGroup], list[ProblemGroup]], pl.DataFrame]:
-    """Same client under two officers is a problem; the same client repeated counts once."""
-    dup_mask = pl.col("client_id").is_not_null() & pl.col("client_id").is_duplicated()
-    dups = frame.filter(dup_mask)
-    if dups.is_empty():
-        return ([], []), frame
-    dups = dups.sort(LINE)
-    officers = dups.group_by("client_id").agg(
-        pl.col("officer_id").n_unique().alias("n"), pl.col(LINE).alias("lines")
-    )
-    conflicts = officers.filter(pl.col("n") > 1).sort("client_id")
-    problems, notes = [], []
-    drop_lines: list[int] = []
-    if not conflicts.is_empty():
-        lines = sorted(n for ls in conflicts["lines"].to_list() for n in ls)
-        cid, first = conflicts["client_id"][0], sorted(conflicts["lines"][0])
-        problems.append(ProblemGroup(
-            raw.path, f"same client under different officers (e.g. client {cid} on lines "
-            f"{', '.join(map(str, first[:3]))})", len(lines), lines))
-    repeats = officers.filter(pl.col("n") == 1)
-    if not repeats.is_empty():
-        drop_lines = sorted(n for ls in repeats["lines"].to_list() for n in sorted(ls)[1:])
-        notes.append(ProblemGroup(raw.path, "repeated client row counted once",
-                                  len(drop_lines), drop_lines))
-        frame = frame.filter(~pl.col(LINE).is_in(drop_lines))
-    return (problems, notes), frame
+def _finish(
+    checks: _Checks, frame: pl.DataFrame, key: str, owner_column: str, what: str, owner: str,
+    skip_bad_rows: bool,
+) -> Validated:
+    """Duplicates among the rows without other problems; then stop, or leave the bad rows out."""
+    raw = checks.raw
+    problems, notes, drop = _duplicates(frame, raw, key, owner_column, what, owner)
+    groups = checks.groups + problems
+    if groups and not skip_bad_rows:
+        rows = len({n for g in groups for n in g.lines})
+        raise RowProblemsError(
+            f"{raw.path}: {rows} row(s) with problems; nothing was counted "
+            "(fix the export, or leave those rows out with --skip-bad-rows)",
+            [g.describe() for g in groups],
+        )
+    out = frame
+    if groups or drop:
+        gone = [n for g in problems for n in g.lines] + drop
+        out = frame.filter(~pl.col(BAD) & ~pl.col(LINE).is_in(gone))
+    return Validated(out.drop(BAD), raw, skipped=groups, notes=_reading_notes(raw) + notes)
