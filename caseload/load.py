@@ -61,6 +61,8 @@ TABLES: dict[str, tuple[dict[str, Tiers], tuple[str, ...]]] = {
 }
 _LOOKUPS = {kind: header_lookup(tiers) for kind, (tiers, _) in TABLES.items()}
 _OTHER = {"officers": "clients", "clients": "officers"}
+_ARTICLE = {"officers": "an", "clients": "a"}
+_WHAT = {"officers": "the officer roster", "clients": "the client book"}
 
 _ENCODING_NAMES = {
     "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig",
@@ -172,15 +174,22 @@ def detect_encoding(p: Path, forced: str | None = None) -> str:
         return "utf-16"
     if b"\x00" in head:
         raise InputError(p, NOT_TEXT)
-    for name in ("utf-8", "gb18030"):
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+    except UnicodeDecodeError as exc:
+        prefix = head[: exc.start].decode("utf-8", errors="ignore")
+        if sum(ch >= "\u0800" for ch in prefix) >= 4:  # Chinese in UTF-8, then something else
+            raise _bad_bytes(p, "utf-8", exc.start) from None
         try:
-            text = codecs.getincrementaldecoder(name)().decode(head, final=complete)
+            gb = codecs.getincrementaldecoder("gb18030")().decode(head, final=complete)
         except UnicodeDecodeError:
-            continue
-        if _looks_binary(text):
-            raise InputError(p, NOT_TEXT)
-        return name
-    raise InputError(p, NOT_TEXT)
+            gb = None
+        if gb is None or _looks_binary(gb):
+            raise InputError(p, NOT_TEXT) from None
+        return "gb18030"
+    if _looks_binary(text):
+        raise InputError(p, NOT_TEXT)
+    return "utf-8"
 
 
 def _looks_binary(text: str) -> bool:
@@ -361,6 +370,7 @@ def _choose_header(
             if problems:
                 raise InputError(p, f"{unit} {index + 1}: {problems[0]}")
             _check_mapped(header, kind, options, p, unit)
+            _check_not_swapped(header, kind, options, p, unit)
             return header
         for h, pr in options_here:
             score = len(h.mapping) + len(pr)
@@ -372,19 +382,38 @@ def _choose_header(
     read_as = "" if encoding in ("xlsx", "parquet") else f"; read as {_encoding_label(encoding)}"
     if best is None:
         raise InputError(
-            p, f"is not a {kind} table: no header {where} names {need} "
+            p, f"is not {_ARTICLE[kind]} {kind} table: no header {where} names {need} "
             f"(e.g. {_examples(kind, required)}){read_as}"
         )
     _score, header, problems = best
     if problems:
         raise InputError(p, f"{unit} {header.index + 1}: {problems[0]}")
     missing = [r for r in required if r not in header.mapping]
-    found = ", ".join(c.strip() for c in header.cells if c.strip())
+    found = ", ".join(" ".join(c.split()) for c in header.cells if c.strip())
+    other, _ = _resolve_headers(header.cells, _OTHER[kind], options)
+    swapped = ""
+    if all(r in other for r in TABLES[_OTHER[kind]][1]):
+        swapped = f"; it looks like {_WHAT[_OTHER[kind]]}: are the two files swapped?"
     raise InputError(
         p, f"{unit} {header.index + 1}: required column {', '.join(missing)} missing "
         f"(a header such as {_examples(kind, missing)}); headers found: {found}; "
-        f"map one with --map {missing[0]}=HEADER"
+        f"map one with --map {missing[0]}=HEADER{swapped}"
     )
+
+
+def _check_not_swapped(
+    header: _Header, kind: str, options: ReadOptions, p: Path, unit: str
+) -> None:
+    """A client book has client numbers; given as the roster it would pass for one."""
+    if kind != "officers":
+        return
+    clients, _ = _resolve_headers(header.cells, "clients", options)
+    if "client_id" in clients:
+        name = " ".join(header.cells[clients["client_id"]].split())
+        raise InputError(
+            p, f"{unit} {header.index + 1}: this looks like the client book (it has a client "
+            f"number column, {name}), not the officer roster: are the two files swapped?"
+        )
 
 
 def _names_required(h: _Header, problems: list[str], required: tuple[str, ...]) -> bool:
@@ -469,7 +498,11 @@ def _head_lines(source: Path) -> list[str]:
     """The first physical lines, split at ``\\n`` as polars splits them."""
     with source.open("rb") as fh:
         raw = fh.read(SNIFF_BYTES)
-    lines = raw.decode("utf-8", errors="replace").split("\n")
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=len(raw) < SNIFF_BYTES)
+    except UnicodeDecodeError:
+        raise _NotUtf8 from None
+    lines = text.split("\n")
     if len(raw) == SNIFF_BYTES and len(lines) > 1:
         lines.pop()  # cut mid-line
     if lines and lines[-1] == "":
@@ -692,7 +725,7 @@ def _finish(
         raise InputError(p, f"has a header ({unit} {header.index + 1}) but no officers")
     return RawTable(
         path=str(p), kind=kind, frame=frame,
-        headers={c: header.cells[pos].strip() for c, pos in keep.items()},
+        headers={c: " ".join(header.cells[pos].split()) for c, pos in keep.items()},
         encoding=encoding, header_line=header.index + 1, total_lines=total_lines,
         blank_lines=blank_count, row_problems=problems, repeated_header_lines=repeated,
         field_count=width, separator=header.separator, positions=dict(header.mapping),
@@ -720,7 +753,7 @@ def _shape_problems(
             if need.height else pl.DataFrame(schema={LINE: pl.Int64, "__n_all": pl.Int64,
                                                      "__n_content": pl.Int64})
         )
-    problems: list[RowProblem] = []
+    problems: list[RowProblem] = _swallowed(frame, width, eff_width, sep)
     more = counts.filter(pl.col("__n_content") > width)[LINE].sort().to_list()
     fewer = counts.filter(
         (pl.col("__n_all") < eff_width) & (pl.col("__n_content") > 0)
@@ -729,23 +762,24 @@ def _shape_problems(
         problems.append(RowProblem(f"more fields than the {width} headers", more))
     if fewer:
         problems.append(RowProblem(f"fewer fields than the {eff_width} headers", fewer))
-    if frame.height and int(frame[_NL].max() or 0) > 0:
-        # A quote that opens and never closes makes one cell of the lines after it: a cell
-        # with a line break followed by a line that looks like a record.
-        k = max(1, (eff_width - 1) // 2)
-        row_like = rf"\n(?:[^\n]*{re.escape(sep)}){{{k}}}"
-        multi = frame.filter(pl.col(_NL) > 0)
-        swallowed = multi.filter(
-            pl.any_horizontal([pl.col(f"c{i}").str.contains(row_like) for i in range(width)])
-        ).select(LINE, _NL)
-        if swallowed.height:
-            lines = sorted(
-                n for start, nl in swallowed.rows() for n in range(start, start + nl + 1)
-            )
-            problems.append(RowProblem(
-                "a quote (\") that does not close: these lines were read as one cell", lines
-            ))
     return problems
+
+
+def _swallowed(frame: pl.DataFrame, width: int, eff_width: int, sep: str) -> list[RowProblem]:
+    """A quote that opens and never closes makes one cell of the lines after it: a cell with a
+    line break followed by a line that looks like a record."""
+    if not frame.height or int(frame[_NL].max() or 0) == 0:
+        return []
+    k = max(1, (eff_width - 1) // 2)
+    row_like = rf"\n(?:[^\n]*{re.escape(sep)}){{{k}}}"
+    swallowed = frame.filter(pl.col(_NL) > 0).filter(
+        pl.any_horizontal([pl.col(f"c{i}").str.contains(row_like) for i in range(width)])
+    ).select(LINE, _NL)
+    if not swallowed.height:
+        return []
+    lines = sorted(n for start, nl in swallowed.rows() for n in range(start, start + nl + 1))
+    return [RowProblem('a quote (") that does not close: these lines were read as one cell',
+                       lines)]
 
 
 def _kept(mapping: dict[str, int], wanted: Iterable[str] | None, kind: str) -> dict[str, int]:

@@ -35,6 +35,8 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d")
 _FULL_WIDTH = r"[\u3000\uff01-\uff5e]"
 _ODD_ID = r"[\s\x00-\x1f\x7f]|^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
 _MANY_DISTINCT = 20_000
+# Columns of digits and Latin letters: any non-ASCII cell (cheap to test) calls for folding.
+_ASCII_MOSTLY = ("branch_id", "group_id", "balance", "assigned_since", "capacity")
 BAD = "__bad"
 _STATUS = vocabulary(STATUS_WORDS)
 _RISK = vocabulary(RISK_WORDS)
@@ -86,18 +88,26 @@ def _any(frame: pl.DataFrame, tests: dict[str, pl.Expr]) -> dict[str, bool]:
     return {k: bool(v) for k, v in zip(tests, row, strict=True)}
 
 
-def _clean(frame: pl.DataFrame, columns: list[str], ids: tuple[str, ...] = ()) -> pl.DataFrame:
+def _clean(
+    frame: pl.DataFrame, columns: list[str], ids: tuple[str, ...] = ()
+) -> pl.DataFrame:
     """Trim; fold full-width digits, letters and brackets where there are any; blank -> null.
 
     ID columns also lose an Excel text guard (``="0012"``, a leading ``'``) and end in ``X``
-    rather than ``x``.
+    rather than ``x``. Each costly step runs only on a column where some cell needs it.
     """
     present = [c for c in columns if c in frame.columns]
-    tests = {f"w:{c}": pl.col(c).str.contains(_FULL_WIDTH) for c in present}
-    for c in ids:
-        if c in present:
-            tests[f"g:{c}"] = pl.col(c).str.contains(r"^\s*(=\"|')")
-            tests[f"x:{c}"] = pl.col(c).str.contains(r"x\s*$")
+    tests: dict[str, pl.Expr] = {}
+    for c in present:
+        col = pl.col(c)
+        if c in ids or c in _ASCII_MOSTLY:  # cheap: any non-ASCII at all?
+            tests[f"w:{c}"] = col.str.len_bytes() != col.str.len_chars()
+        else:
+            tests[f"w:{c}"] = col.str.contains(_FULL_WIDTH)
+        if c in ids:
+            trimmed = col.str.strip_chars()
+            tests[f"g:{c}"] = trimmed.str.starts_with("=") | trimmed.str.starts_with("'")
+            tests[f"x:{c}"] = trimmed.str.ends_with("x")
     need = _any(frame, tests)
     exprs = []
     for c in present:
@@ -123,18 +133,19 @@ def _words(frame: pl.DataFrame, column: str, words: dict[str, str]) -> pl.Expr:
                                                          return_dtype=pl.String)
 
 
+_NUMBER = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"
+
+
 def _money(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """Yuan as a float: ``1,234,567.89``, ``¥1,234.00``, ``1234元``; anything else -> null."""
-    fast = pl.col(column).str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
-    slow_needed = _any(frame, {"m": pl.col(column).is_not_null() & fast.is_null()})["m"]
-    value = fast
-    if slow_needed:
-        value = (
-            pl.col(column)
-            .str.replace_all(r"[,\s¥￥]|元$|^(RMB|CNY)", "")
-            .cast(pl.Float64, strict=False)
-        )
-    return pl.when(value.is_finite()).then(value).otherwise(None)
+    """Yuan as a float: ``1,234,567.89``, ``¥1,234.00``, ``1234元``; anything else -> null.
+
+    Commas must group thousands: ``12.000,00`` is not read as twelve.
+    """
+    text = pl.col(column)
+    if _any(frame, {"m": text.is_not_null() & ~text.str.contains(_NUMBER)})["m"]:
+        text = text.str.replace_all(r"\s|^(RMB|CNY)|^¥|元$", "")
+    value = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+    return pl.when(text.str.contains(_NUMBER)).then(value).otherwise(None)
 
 
 def _date(frame: pl.DataFrame, column: str) -> pl.Expr:
@@ -181,22 +192,30 @@ class _Checks:
     def evaluate(self, frame: pl.DataFrame) -> pl.DataFrame:
         """`frame` with a `BAD` column (some problem); the groups found go to `self.groups`."""
         self.groups = []
-        if not self.masks or frame.is_empty():
+        n = len(self.masks)
+        if not n or frame.is_empty():
             return frame.with_columns(pl.lit(False).alias(BAD))
+        names = [f"__m{i}" for i in range(n)]
+        flagged = frame.with_columns([m.alias(name) for (_, m), name in zip(self.masks, names,
+                                                                            strict=True)])
+        hit = flagged.select([pl.col(name).any() for name in names]).row(0)
+        if not any(hit):
+            return flagged.drop(names).with_columns(pl.lit(False).alias(BAD))
         claimed = pl.lit(False)
         exclusive = []
-        for i, (_, mask) in enumerate(self.masks):
-            exclusive.append((mask & ~claimed).alias(f"__p{i}"))
-            claimed = claimed | mask
-        flagged = frame.with_columns(*exclusive).with_columns(
-            pl.any_horizontal([pl.col(f"__p{i}") for i in range(len(self.masks))]).alias(BAD)
+        for i, name in enumerate(names):
+            if hit[i]:
+                exclusive.append((pl.col(name) & ~claimed).alias(name))
+                claimed = claimed | pl.col(name)
+        flagged = flagged.with_columns(exclusive).with_columns(
+            pl.any_horizontal([pl.col(name) for name in names]).alias(BAD)
         )
-        hit = flagged.select([pl.col(f"__p{i}").any() for i in range(len(self.masks))]).row(0)
         for i, (problem, _) in enumerate(self.masks):
             if hit[i]:
-                lines = flagged.filter(pl.col(f"__p{i}"))[LINE].to_list()
-                self.groups.append(self.group(problem, lines))
-        return flagged.drop([f"__p{i}" for i in range(len(self.masks))])
+                lines = flagged.filter(pl.col(names[i]))[LINE].to_list()
+                if lines:
+                    self.groups.append(self.group(problem, lines))
+        return flagged.drop(names)
 
 
 def _id_checks(checks: _Checks, column: str, what: str) -> None:
