@@ -51,6 +51,7 @@ LINE = "__line"  # 1-based line (CSV) or row (xlsx, parquet) of each record in i
 SNIFF_BYTES = 1 << 20
 HEADER_SEARCH_LINES = 30
 SEPARATORS = (",", "\t", ";", "|")
+_SEP_NAMES = {",": "commas", "\t": "tabs", ";": "semicolons", "|": "bars"}
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 _CHUNK = 1 << 22
 _NL = "__nl"  # line breaks inside the record's cells
@@ -753,7 +754,7 @@ def _shape_problems(
             if need.height else pl.DataFrame(schema={LINE: pl.Int64, "__n_all": pl.Int64,
                                                      "__n_content": pl.Int64})
         )
-    problems: list[RowProblem] = _swallowed(frame, width, eff_width, sep)
+    problems: list[RowProblem] = _swallowed(frame, width, sep)
     more = counts.filter(pl.col("__n_content") > width)[LINE].sort().to_list()
     fewer = counts.filter(
         (pl.col("__n_all") < eff_width) & (pl.col("__n_content") > 0)
@@ -765,21 +766,23 @@ def _shape_problems(
     return problems
 
 
-def _swallowed(frame: pl.DataFrame, width: int, eff_width: int, sep: str) -> list[RowProblem]:
-    """A quote that opens and never closes makes one cell of the lines after it: a cell with a
-    line break followed by a line that looks like a record."""
+def _swallowed(frame: pl.DataFrame, width: int, sep: str) -> list[RowProblem]:
+    """A quote that opens and never closes makes one cell of the lines after it.
+
+    Such a cell holds a line break followed by separators. A genuine multi-line cell (an
+    address, a remark) rarely does; when it does, the row is reported rather than trusted.
+    """
     if not frame.height or int(frame[_NL].max() or 0) == 0:
         return []
-    k = max(1, (eff_width - 1) // 2)
-    row_like = rf"\n(?:[^\n]*{re.escape(sep)}){{{k}}}"
+    row_like = rf"\n[^\n]*{re.escape(sep)}"
     swallowed = frame.filter(pl.col(_NL) > 0).filter(
         pl.any_horizontal([pl.col(f"c{i}").str.contains(row_like) for i in range(width)])
     ).select(LINE, _NL)
     if not swallowed.height:
         return []
     lines = sorted(n for start, nl in swallowed.rows() for n in range(start, start + nl + 1))
-    return [RowProblem('a quote (") that does not close: these lines were read as one cell',
-                       lines)]
+    return [RowProblem('a quote (") that does not close, or a cell over several lines holding '
+                       f'{_SEP_NAMES[sep]}: these lines were read as one cell', lines)]
 
 
 def _kept(mapping: dict[str, int], wanted: Iterable[str] | None, kind: str) -> dict[str, int]:

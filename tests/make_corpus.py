@@ -498,8 +498,8 @@ def build(c: Corpus) -> None:
         + csv_text(None, rows[4:])
     c.write("unclosed_quote/clients.csv", text)
     c.case("unclosed_quote", None, exit=2,
-           stderr=[r"a quote \(\"\) that does not close: these lines were read as one cell: "
-                   r"5 row\(s\), lines 5, 6, 7, 8, 9$"],
+           stderr=[r"a quote \(\"\) that does not close, or a cell over several lines holding "
+                   r"commas: these lines were read as one cell: 5 row\(s\), lines 5, 6, 7, 8, 9$"],
            about="a quote that never closes would swallow the rest of the file")
 
     rows = book()
