@@ -1,0 +1,48 @@
+"""The polars floor: the least work any tool must do to count clients per officer.
+
+Reads only the roster's officer column and the clients' officer column (``scan_csv`` with
+projection pushdown, every cell as text so leading zeros survive), counts clients per officer
+with ``group_by().len()`` and joins the counts onto the roster. No validation, no plan, no
+report: whatever ``caseload check`` spends above this is the price of its features.
+
+Prints one JSON line (officers on the roster, clients counted onto them, the largest load) so
+``run.py`` can check that every floor and ``caseload`` agree.
+
+Usage: python floor_polars.py OFFICERS.csv CLIENTS.csv [--column officer_id]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import polars as pl
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("officers")
+    parser.add_argument("clients")
+    parser.add_argument("--column", default="officer_id", help="officer id header in both files")
+    args = parser.parse_args()
+    col = args.column
+    roster = pl.scan_csv(args.officers, infer_schema=False).select(col)
+    counts = (
+        pl.scan_csv(args.clients, infer_schema=False)
+        .select(col)
+        .group_by(col)
+        .len()
+    )
+    loads = (
+        roster.join(counts, on=col, how="left")
+        .select(pl.len().alias("officers"), pl.col("len").sum().alias("clients"),
+                pl.col("len").max().alias("max"))
+        .collect()
+    )
+    officers, clients, biggest = loads.row(0)
+    print(json.dumps({"officers": officers, "clients": int(clients or 0),
+                      "max": int(biggest or 0)}))
+
+
+if __name__ == "__main__":
+    main()
