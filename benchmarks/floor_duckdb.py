@@ -24,15 +24,17 @@ def main() -> None:
     parser.add_argument("--column", default="officer_id", help="officer id header in both files")
     args = parser.parse_args()
     col = '"' + args.column.replace('"', '""') + '"'
+    parquet = args.clients.endswith(".parquet")
+    reader = "read_parquet({})" if parquet else "read_csv({}, header = true, all_varchar = true)"
     query = f"""
         WITH counts AS (
-            SELECT {col} AS officer, count(*) AS n
-            FROM read_csv($clients, header = true, all_varchar = true)
-            GROUP BY {col}
+            SELECT CAST({col} AS VARCHAR) AS officer, count(*) AS n
+            FROM {reader.format("$clients")}
+            GROUP BY 1
         )
         SELECT count(*), sum(counts.n), max(counts.n)
-        FROM read_csv($officers, header = true, all_varchar = true) AS roster
-        LEFT JOIN counts ON roster.{col} = counts.officer
+        FROM {reader.format("$officers")} AS roster
+        LEFT JOIN counts ON CAST(roster.{col} AS VARCHAR) = counts.officer
     """
     con = duckdb.connect()
     officers, clients, biggest = con.execute(

@@ -470,7 +470,8 @@ def _table(tools: dict[str, dict], ratio_label: str) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, t in tools.items():
         if t["error"] or t["median_s"] is None:
-            print(f"| {name} | failed: {str(t['error'])[:60]} | | | | | |")
+            problem = " ".join(str(t["error"]).split())[-80:]
+            print(f"| {name} | failed: {problem} | | | | | |")
             continue
         spread = (max(t["wall_s"]) - min(t["wall_s"])) / t["median_s"] * 100
         print(f"| {name} | {t['median_s']:.3f} | {_fmt(t['ratio'])} | {spread:.0f}% | "
