@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 LABELS: dict[str, dict[str, str]] = {
+    "more_rows": {"en": "… and {n} more rows (all of them in --format json/csv or --report)",
+                  "zh": "……另有 {n} 行（完整内容见 --format json/csv 或 --report）"},
     "title": {"en": "caseload check", "zh": "管户负荷检查"},
     "as_of": {"en": "as of", "zh": "截至"},
     "limit": {"en": "limit", "zh": "上限"},

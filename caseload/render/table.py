@@ -13,6 +13,7 @@ from caseload.render.labels import label
 from caseload.report import CheckReport
 
 BAR_WIDTH = 20
+MAX_ROWS = 60  # a terminal table past this is unreadable; json/csv/--report carry everything
 
 
 def _unicode_ok(console: Console) -> bool:
@@ -77,12 +78,18 @@ def _over_near(report: CheckReport, console: Console, lang: str, unicode: bool) 
     t.add_column(label("limit_col", lang), justify="right")
     t.add_column(label("load", lang), no_wrap=True)
     t.add_column(label("flag", lang))
-    for o in rows:
+    for o in rows[:MAX_ROWS]:
         flag = Text(label("flag_over", lang), style="bold red") if o["over"] else Text(
             label("flag_near", lang), style="yellow")
         t.add_row(o["officer_id"], o["name"] or "", o["branch"] or "", str(o["accounts"]),
                   str(o["capacity"]), load_bar(o["accounts"], o["capacity"], unicode), flag)
     console.print(t)
+    _more(console, len(rows), lang)
+
+
+def _more(console: Console, total: int, lang: str) -> None:
+    if total > MAX_ROWS:
+        console.print(label("more_rows", lang).format(n=total - MAX_ROWS))
 
 
 def _who(officer_id: str | None, name: str | None, lang: str) -> str:
@@ -99,13 +106,14 @@ def _transfers(report: CheckReport, console: Console, lang: str) -> None:
     t.add_column(label("to", lang))
     t.add_column(label("branch", lang))
     t.add_column(label("clients", lang), justify="right")
-    for tr in report.transfers:
+    for tr in report.transfers[:MAX_ROWS]:
         branch = tr["branch"] or ""
         if tr["crosses_branch"]:
             branch = f"{branch} → {tr['to_branch']} ({label('crosses', lang)})"
         t.add_row(_who(tr["from_officer_id"], tr["from_name"], lang),
                   _who(tr["to_officer_id"], tr["to_name"], lang), branch, str(tr["clients"]))
     console.print(t)
+    _more(console, len(report.transfers), lang)
 
 
 def _shortfalls(report: CheckReport, console: Console, lang: str) -> None:
@@ -115,18 +123,20 @@ def _shortfalls(report: CheckReport, console: Console, lang: str) -> None:
         t.add_column(label("branch", lang))
         t.add_column(label("cannot_place", lang), justify="right")
         t.add_column(label("officers_needed", lang), justify="right")
-        for b in short:
+        for b in short[:MAX_ROWS]:
             t.add_row(b["branch"] or "", str(b["cannot_place"]), str(b["officers_needed"]))
         console.print(t)
+        _more(console, len(short), lang)
     if report.still_over:
         t = Table(title=label("still_over_title", lang), box=box.SIMPLE_HEAD,
                   title_justify="left")
         t.add_column(label("staff", lang))
         t.add_column(label("excess_left", lang), justify="right")
         t.add_column(label("why", lang))
-        for o in report.still_over:
+        for o in report.still_over[:MAX_ROWS]:
             t.add_row(o["officer_id"], str(o["excess_left"]), o["why"])
         console.print(t)
+        _more(console, len(report.still_over), lang)
 
 
 def _inputs(report: CheckReport, console: Console, lang: str) -> None:
@@ -160,14 +170,14 @@ def render_plan(report: CheckReport, plan, target: str, console: Console,
     for col, justify in (("Branch", "left"), ("Largest", "right"), ("Average", "right"),
                          ("Spread", "right"), ("Over", "right")):
         t.add_column(col, justify=justify)
-    for b in report.branches:
-        if b["active_officers"] is None:
-            continue
+    shown = [b for b in report.branches if b["active_officers"] is not None]
+    for b in shown[:MAX_ROWS]:
         t.add_row(b["branch"] or "", f"{b['max_before']} → {b['max_after']}",
                   f"{b['mean_before']} → {b['mean_after']}",
                   f"{b['spread_before']} → {b['spread_after']}",
                   f"{b['over_before']} → {b['over_after']}")
     console.print(t)
+    _more(console, len(shown), lang)
     _shortfalls(report, console, lang)
 
 
