@@ -69,13 +69,17 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
         pl.col("orphan").is_not_null() | pl.col("officer_id").is_in(over_ids.implode())
     ).with_columns(
         pl.when(pl.col("orphan").is_null()).then(pl.col("officer_id")).alias("owner"),
-        pl.col("branch_key").fill_null(_NO_BRANCH).alias("unit_branch"),
         pl.coalesce(pl.col("group_id"), pl.lit("\x00") + pl.col("client_id")).alias("household"),
         (pl.col("orphan").is_null()
          & (pl.col("pinned") | pl.col("risk_class").is_in(list(NON_PERFORMING))).fill_null(False)
          ).alias("blocked"),
         (pl.col("orphan").is_null() & (pl.col("assigned_since") > cutoff)).fill_null(False)
         .alias("recent"),
+    ).with_columns(
+        # A household moves whole even where its members' branches differ: it is placed from
+        # the first of their branches (the others cross, and the move says so).
+        pl.col("branch_key").min().over("owner", "household").fill_null(_NO_BRANCH)
+        .alias("unit_branch"),
     )
     keys = ["owner", "unit_branch", "household"]
     units = (
@@ -85,7 +89,7 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
             pl.col("blocked").any(),
             pl.col("recent").any(),
             pl.col("assigned_since").min().alias("since"),
-            pl.col("balance").sum().alias("balance"),
+            pl.col("balance").sum().round(2).alias("balance"),  # same sum in any row order
             pl.col("client_id").min().alias("first_client"),
         )
         .sort(
@@ -224,17 +228,17 @@ def _place(
                 return region_of_branch.get(branch)
             return "*"
 
-        pools: dict[str | None, list[tuple[float, int, str]]] = {}
+        pools: dict[str, list[tuple[float, int, str]]] = {}
         for oid in load:
-            if load[oid] < limit[oid]:
-                key = pool_of(branch_of[oid])
+            key = pool_of(branch_of[oid])
+            if load[oid] < limit[oid] and key is not None:  # no region: no region's pool
                 pools.setdefault(key, []).append((load[oid] / limit[oid], load[oid], oid))
         for heap in pools.values():
             heapq.heapify(heap)
         waiting = []
         for unit in queue:
-            heap = pools.get(pool_of(unit.branch)) if unit.branch != _NO_BRANCH or level == "all" \
-                else None
+            key = pool_of(unit.branch) if unit.branch != _NO_BRANCH or level == "all" else None
+            heap = pools.get(key) if key is not None else None
             oid = _take(heap, unit.size, load, limit) if heap else None
             if oid is None:
                 waiting.append(unit)
@@ -302,9 +306,22 @@ def _assemble(
     residual = officers.filter("over_after").select(
         "officer_id", (pl.col("accounts_after") - pl.col("limit")).alias("excess_left")
     )
+    no_room = "no receiver with room within the allowed scope"
     still_over = (
-        residual.join(still_over.select("officer_id", "why"), on="officer_id", how="left")
-        .with_columns(pl.col("why").fill_null("no receiver with room within the allowed scope"))
+        residual.join(
+            still_over.select("officer_id", "why", pl.col("excess_left").alias("blocked")),
+            on="officer_id", how="left",
+        )
+        .with_columns(
+            (pl.col("excess_left") - pl.col("blocked").fill_null(0)).alias("no_room")
+        )
+        .with_columns(
+            pl.when(pl.col("why").is_null()).then(pl.lit(no_room))
+            .when(pl.col("no_room") > 0)
+            .then(pl.format("{} ({}); {} ({})", pl.col("why"), pl.col("blocked"),
+                            pl.lit(no_room), pl.col("no_room")))
+            .otherwise(pl.col("why")).alias("why")
+        )
         .sort("officer_id")
     )
 
@@ -327,7 +344,10 @@ def _assemble(
             "client_id", LINE, pl.col("officer_id").alias("from_officer_id"), "to_officer_id",
             "branch_key", "to_branch_key", "group_id", "orphan", "from_before", "from_after",
             "to_before", "to_after", "balance", "risk_class", "assigned_since",
-            (pl.col("level") != "branch").alias("crosses_branch"), "reason",
+            # a client with no branch of its own belongs where its household is placed from
+            (pl.col("to_branch_key") != pl.coalesce("branch_key", "unit_branch"))
+            .fill_null(True).alias("crosses_branch"),
+            "reason",
         )
     )
     on_roster = set(roster["officer_id"].to_list())
@@ -346,6 +366,7 @@ def _assemble(
         .sort(LINE)
     )
     branches = _branch_table(officers, unplaced, still_over, settings)
+    still_over = still_over.select("officer_id", "excess_left", "why")
     return Plan(moves=moves, transfers=transfers, officers=officers, branches=branches,
                 still_over=still_over, unplaced=unplaced)
 
@@ -372,14 +393,21 @@ def _reason(settings: Settings) -> pl.Expr:
             "balances of the movable clients", pl.col("officer_id"), pl.col("from_before"),
             pl.col("from_limit")))
     )
+    home = pl.when(pl.col("unit_branch") != _NO_BRANCH).then(pl.col("unit_branch"))
     why_receiver = (
-        pl.when(pl.col("level") == "branch")
+        pl.when((pl.col("level") == "branch") & (pl.col("branch_key") != pl.col("unit_branch")))
+        .then(pl.format("household kept together in branch {}: {} had the most room there",
+                        pl.col("unit_branch"), pl.col("to_officer_id")))
+        .when(pl.col("level") == "branch")
         .then(pl.format("{} had the most room in the branch", pl.col("to_officer_id")))
+        .when(home.is_null())
+        .then(pl.format("no branch recorded for the client: {} had the most room",
+                        pl.col("to_officer_id")))
         .when(pl.col("level") == "region")
         .then(pl.format("no room in branch {}: {} in the same region had the most room",
-                        pl.col("branch_key"), pl.col("to_officer_id")))
+                        home, pl.col("to_officer_id")))
         .otherwise(pl.format("no room in branch {} or its region: {} had the most room",
-                             pl.col("branch_key"), pl.col("to_officer_id")))
+                             home, pl.col("to_officer_id")))
     )
     return pl.concat_str([why_client, household, pl.lit("; "), why_receiver])
 
@@ -405,9 +433,9 @@ def _branch_table(
         pl.len().cast(pl.Int64).alias("orphans_unplaced")
     )
     excess_left = (
-        still_over.filter(pl.col("why").str.starts_with("no receiver"))
+        still_over.filter(pl.col("no_room") > 0)
         .join(officers.select("officer_id", "branch_key"), on="officer_id")
-        .group_by("branch_key").agg(pl.col("excess_left").sum().alias("excess_unplaced"))
+        .group_by("branch_key").agg(pl.col("no_room").sum().alias("excess_unplaced"))
     )
     table = (
         stats.join(orphans_left, on="branch_key", how="full", coalesce=True)
