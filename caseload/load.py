@@ -648,35 +648,50 @@ def _parse_python(p: Path, source: Path, header: _Header, width: int, first: int
     )
 
 
-def _field_counts(source: Path, frame: pl.DataFrame, sep: str, first_line: int) -> pl.DataFrame:
-    """(LINE, __n_all, __n_content) for the records in `frame`, counted on the raw text."""
-    spans = frame.select(
-        pl.col(LINE).alias("__start"),
-        pl.int_ranges(pl.col(LINE), pl.col(LINE) + pl.col(_NL) + 1).alias("__phys"),
-    ).explode("__phys")
-    wanted = spans["__phys"].cast(pl.Int64)
-    raw = (
-        pl.scan_lines(source, name="__raw", row_index_name="__phys", row_index_offset=1)
-        .with_columns(pl.col("__phys").cast(pl.Int64))
-        .filter(pl.col("__phys") >= first_line)
-        .filter(pl.col("__phys").is_in(wanted.implode()))
-        .collect()
-    )
-    joined = (
-        spans.with_columns(pl.col("__phys").cast(pl.Int64))
-        .join(raw, on="__phys", how="left")
-        .sort("__phys")
-        .group_by("__start", maintain_order=True)
-        .agg(pl.col("__raw").fill_null("").str.join("\n"))
-    )
-    unquoted = pl.col("__raw").str.replace_all(r'"[^"]*"', "Q")
-    esc = re.escape(sep)
+def _field_counts(
+    source: Path, frame: pl.DataFrame, sep: str, first_line: int, content: bool
+) -> pl.DataFrame:
+    """(LINE, __n_all, __n_content) for the records in `frame`, counted on the raw text.
+
+    `__n_content` leaves out trailing empty fields; without `content` it is not needed (no row
+    has more fields than the header) and is a copy of `__n_all`.
+    """
+    lines = pl.scan_lines(source, name="__raw", row_index_name="__phys", row_index_offset=1)
+    if int(frame[_NL].max() or 0) == 0:  # one line per record: no joining
+        wanted = frame[LINE].cast(pl.Int64)
+        joined = (
+            lines.filter(pl.col("__phys").cast(pl.Int64).is_in(wanted.implode()))
+            .select(pl.col("__phys").cast(pl.Int64).alias("__start"), "__raw")
+            .collect()
+        )
+    else:
+        spans = frame.select(
+            pl.col(LINE).alias("__start"),
+            pl.int_ranges(pl.col(LINE), pl.col(LINE) + pl.col(_NL) + 1).alias("__phys"),
+        ).explode("__phys").with_columns(pl.col("__phys").cast(pl.Int64))
+        raw = (
+            lines.with_columns(pl.col("__phys").cast(pl.Int64))
+            .filter(pl.col("__phys") >= first_line)
+            .filter(pl.col("__phys").is_in(spans["__phys"].implode()))
+            .collect()
+        )
+        joined = (
+            spans.join(raw, on="__phys", how="left")
+            .sort("__phys")
+            .group_by("__start", maintain_order=True)
+            .agg(pl.col("__raw").fill_null("").str.join("\n"))
+        )
+    quoted = pl.col("__raw").str.contains('"', literal=True)
+    if bool(joined.select(quoted.any()).item()):
+        joined = joined.with_columns(pl.col("__raw").str.replace_all(r'"[^"]*"', "Q"))
+    n_all = (pl.col("__raw").str.count_matches(sep, literal=True) + 1).cast(pl.Int64)
+    if not content:
+        return joined.select(pl.col("__start").alias(LINE), n_all.alias("__n_all"),
+                             n_all.alias("__n_content"))
+    trimmed = pl.col("__raw").str.replace(rf"[\s{re.escape(sep)}]+$", "")
     return joined.select(
-        pl.col("__start").alias(LINE),
-        (unquoted.str.count_matches(sep, literal=True) + 1).cast(pl.Int64).alias("__n_all"),
-        (
-            unquoted.str.replace(rf"[\s{esc}]+$", "").str.count_matches(sep, literal=True) + 1
-        ).cast(pl.Int64).alias("__n_content"),
+        pl.col("__start").alias(LINE), n_all.alias("__n_all"),
+        (trimmed.str.count_matches(sep, literal=True) + 1).cast(pl.Int64).alias("__n_content"),
     )
 
 
@@ -692,18 +707,17 @@ def _finish(
     first_id = TABLES[kind][1][0]
 
     # Classify rows, touching every row only through one or two columns: most are plain data.
-    c0 = pl.col("c0").str.strip_chars()
-    lead_blank = c0 == ""
+    lead_blank = pl.col("c0").str.contains(r"^\s*$")
     any_lead_blank = bool(frame.select(lead_blank.any()).item()) if frame.height else False
     blank = pl.lit(False)
-    lead = c0
+    lead = pl.col("c0")
     if any_lead_blank:
         stripped = [pl.col(c).str.strip_chars() for c in cells]
         blank = lead_blank & pl.all_horizontal([s == "" for s in stripped])
         lead = pl.coalesce([pl.when(s == "").then(None).otherwise(s) for s in stripped])
     total = lead.str.contains(_TOTAL_RE).fill_null(False) & ~blank
     id_pos = header.mapping[first_id]
-    repeat = pl.col(f"c{id_pos}").str.strip_chars() == header.cells[id_pos].strip()
+    repeat = pl.col(f"c{id_pos}") == header.cells[id_pos]  # a header pasted again, as it was
     flags = frame.select(
         pl.col(LINE), blank.alias("b"), total.alias("t"), (repeat & ~total).alias("h")
     )
@@ -750,7 +764,7 @@ def _shape_problems(
             last = pl.col(f"c{eff_width - 1}")
             need = frame.filter(last == "") if eff_width > 1 else frame.clear()
         counts = (
-            _field_counts(source, need.select(LINE, _NL), sep, header.end + 2)
+            _field_counts(source, need.select(LINE, _NL), sep, header.end + 2, long_rows)
             if need.height else pl.DataFrame(schema={LINE: pl.Int64, "__n_all": pl.Int64,
                                                      "__n_content": pl.Int64})
         )

@@ -14,6 +14,7 @@ says some cell needs them; vocabulary words are looked up once per distinct word
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -35,8 +36,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d")
 _FULL_WIDTH = r"[\u3000\uff01-\uff5e]"
 _ODD_ID = r"[\s\x00-\x1f\x7f]|^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
 _MANY_DISTINCT = 20_000
-# Columns of digits and Latin letters: any non-ASCII cell (cheap to test) calls for folding.
-_ASCII_MOSTLY = ("branch_id", "group_id", "balance", "assigned_since", "capacity")
+_MANY_VALUES = ("client_id",)  # one value per row: tidied by expressions, not per value
 BAD = "__bad"
 _STATUS = vocabulary(STATUS_WORDS)
 _RISK = vocabulary(RISK_WORDS)
@@ -88,79 +88,149 @@ def _any(frame: pl.DataFrame, tests: dict[str, pl.Expr]) -> dict[str, bool]:
     return {k: bool(v) for k, v in zip(tests, row, strict=True)}
 
 
+def _tidy(value: str, is_id: bool) -> str | None:
+    """One cell, the Python way (used once per distinct value): see `_clean`."""
+    t = value if value.isascii() else unicodedata.normalize("NFKC", value)
+    t = t.strip()
+    if is_id:
+        if t.startswith('="') and t.endswith('"') and len(t) >= 3:
+            t = t[2:-1].strip()
+        t = t.removeprefix("'").strip()
+        if t.endswith("x"):
+            t = t[:-1] + "X"
+    return t or None
+
+
 def _clean(
     frame: pl.DataFrame, columns: list[str], ids: tuple[str, ...] = ()
 ) -> pl.DataFrame:
-    """Trim; fold full-width digits, letters and brackets where there are any; blank -> null.
+    """Trim; fold full-width digits, letters, brackets and spaces (NFKC); blank -> null.
 
     ID columns also lose an Excel text guard (``="0012"``, a leading ``'``) and end in ``X``
-    rather than ``x``. Each costly step runs only on a column where some cell needs it.
+    rather than ``x``. A column of few distinct values (officers, branches) is tidied once per
+    value; a column of many (client numbers) by expressions, each costly step only where a cheap
+    test says some cell needs it. A clean column is left as it is.
     """
     present = [c for c in columns if c in frame.columns]
-    tests: dict[str, pl.Expr] = {}
+    exprs: list[pl.Expr] = []
+    many: list[str] = []
     for c in present:
-        col = pl.col(c)
-        if c in ids or c in _ASCII_MOSTLY:  # cheap: any non-ASCII at all?
-            tests[f"w:{c}"] = col.str.len_bytes() != col.str.len_chars()
-        else:
-            tests[f"w:{c}"] = col.str.contains(_FULL_WIDTH)
-        if c in ids:
-            trimmed = col.str.strip_chars()
-            tests[f"g:{c}"] = trimmed.str.starts_with("=") | trimmed.str.starts_with("'")
-            tests[f"x:{c}"] = trimmed.str.ends_with("x")
-    need = _any(frame, tests)
-    exprs = []
-    for c in present:
-        e = pl.col(c)
-        if need[f"w:{c}"]:
-            e = e.str.normalize("NFKC")
-        e = e.str.strip_chars()
-        if need.get(f"g:{c}"):
-            e = e.str.replace(r'^="(.*)"$', "${1}").str.strip_prefix("'").str.strip_chars()
-        if need.get(f"x:{c}"):
-            e = e.str.replace(r"x$", "X")
-        exprs.append(pl.when(e == "").then(None).otherwise(e).alias(c))
+        if c in _MANY_VALUES:
+            many.append(c)
+            continue
+        distinct = frame.get_column(c).unique()
+        if distinct.len() > _MANY_DISTINCT:
+            many.append(c)
+            continue
+        changes = {}
+        for v in distinct.to_list():
+            if v is not None and (t := _tidy(v, c in ids)) != v:
+                changes[v] = t
+        if changes:
+            exprs.append(pl.col(c).replace(changes))
+    if many:
+        exprs += _clean_exprs(frame, many, ids)
     return frame.with_columns(exprs) if exprs else frame
 
 
+def _clean_exprs(frame: pl.DataFrame, columns: list[str], ids: tuple[str, ...]) -> list[pl.Expr]:
+    tests: dict[str, pl.Expr] = {}
+    for c in columns:
+        col = pl.col(c)
+        tests[f"w:{c}"] = col.str.len_bytes() != col.str.len_chars()  # any non-ASCII
+        tests[f"s:{c}"] = col.str.contains(r"^\s|\s$")
+        tests[f"e:{c}"] = col == ""
+        if c in ids:  # (after a space, `s` says so, and both are looked at anyway)
+            tests[f"g:{c}"] = col.str.starts_with("=") | col.str.starts_with("'")
+            tests[f"x:{c}"] = col.str.ends_with("x")
+    need = _any(frame, tests)
+    for c in ids:
+        if need.get(f"s:{c}") or need.get(f"w:{c}"):
+            need[f"g:{c}"] = need[f"x:{c}"] = True
+    exprs = []
+    for c in columns:
+        e = pl.col(c)
+        if not any(need.get(f"{k}:{c}") for k in "wsegx"):
+            continue
+        if need[f"w:{c}"]:
+            e = e.str.normalize("NFKC")
+        if need[f"w:{c}"] or need[f"s:{c}"]:
+            e = e.str.strip_chars()
+        if need.get(f"g:{c}"):
+            e = e.str.replace(r'^="(.*)"$', "${1}").str.strip_chars().str.strip_prefix("'")
+            e = e.str.strip_chars()
+        if need.get(f"x:{c}"):
+            e = e.str.replace(r"x$", "X")
+        exprs.append(pl.when(e == "").then(None).otherwise(e).alias(c))
+    return exprs
+
+
+_BLANK = "\x00blank"
+
+
 def _words(frame: pl.DataFrame, column: str, words: dict[str, str]) -> pl.Expr:
-    """Canonical word for each cell, looked up once per distinct spelling; unknown -> null."""
+    """Canonical word for each cell, looked up once per distinct spelling.
+
+    Unknown words give null; blank cells give `_BLANK` (a blank is no word, and no problem).
+    """
     distinct = frame.get_column(column).drop_nulls().unique()
     if distinct.len() <= _MANY_DISTINCT:
-        table = {w: words.get(normalise_word(w)) for w in distinct.to_list()}
+        table = {}
+        for w in distinct.to_list():
+            key = normalise_word(w)
+            table[w] = words.get(key) if key else _BLANK
         return pl.col(column).replace_strict(table, default=None, return_dtype=pl.String)
-    return vocabulary_key(pl.col(column)).replace_strict(words, default=None,
-                                                         return_dtype=pl.String)
+    key = vocabulary_key(pl.col(column))
+    return pl.when(key == "").then(pl.lit(_BLANK)).otherwise(
+        key.replace_strict(words, default=None, return_dtype=pl.String)
+    )
+
+
+def _word_value(column: str) -> pl.Expr:
+    return pl.when(pl.col(column) == _BLANK).then(None).otherwise(pl.col(column))
 
 
 _NUMBER = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"
 
 
-def _money(frame: pl.DataFrame, column: str) -> pl.Expr:
+def _with_money(frame: pl.DataFrame, column: str, target: str) -> pl.DataFrame:
     """Yuan as a float: ``1,234,567.89``, ``¥1,234.00``, ``1234元``; anything else -> null.
 
     Commas must group thousands: ``12.000,00`` is not read as twelve.
     """
     text = pl.col(column)
-    if _any(frame, {"m": text.is_not_null() & ~text.str.contains(_NUMBER)})["m"]:
-        text = text.str.replace_all(r"\s|^(RMB|CNY)|^¥|元$", "")
     value = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
-    return pl.when(text.str.contains(_NUMBER)).then(value).otherwise(None)
+    frame = frame.with_columns(value.alias(target))
+    odd = text.is_not_null() & (
+        pl.col(target).is_null() | ~pl.col(target).is_finite() | ~text.str.contains(_NUMBER)
+    )
+    if not _any(frame, {"odd": odd})["odd"]:
+        return frame
+    text = text.str.normalize("NFKC").str.replace_all(r"\s|^(RMB|CNY)|^¥|元$", "")
+    value = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+    return frame.with_columns(
+        pl.when(text.str.contains(_NUMBER) & value.is_finite()).then(value).otherwise(None)
+        .alias(target)
+    )
 
 
-def _date(frame: pl.DataFrame, column: str) -> pl.Expr:
+def _with_date(frame: pl.DataFrame, column: str, target: str) -> pl.DataFrame:
     """2024-03-01, 2024/3/1, 20240301, 2024年3月1日, 2024.3.1, with or without a time."""
-    fast = pl.col(column).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    if not _any(frame, {"d": pl.col(column).is_not_null() & fast.is_null()})["d"]:
-        return fast
+    frame = frame.with_columns(
+        pl.col(column).str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias(target)
+    )
+    if not _any(frame, {"d": pl.col(column).is_not_null() & pl.col(target).is_null()})["d"]:
+        return frame
     text = (
         pl.col(column)
+        .str.normalize("NFKC")
+        .str.strip_chars()
         .str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
         .str.replace(r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}")
         .str.replace(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$", "${1}-${2}-${3}")
         .str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$", "${1}-${2}-${3}")
     )
-    return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    return frame.with_columns(text.str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias(target))
 
 
 # ---------------------------------------------------------------- problems
@@ -237,7 +307,13 @@ def _duplicates(
     Returns (problems, notes, lines to drop as repeats).
     """
     ok = frame.filter(~pl.col(BAD) & pl.col(key).is_not_null())
-    if ok.is_empty() or ok.select(pl.col(key).n_unique()).item() == ok.height:
+    if ok.is_empty():
+        return [], [], []
+    # As many distinct 64-bit hashes as rows proves the keys distinct (cheaper than hashing
+    # the strings into a table); otherwise look properly.
+    if ok.select(pl.col(key).hash(7).n_unique()).item() == ok.height:
+        return [], [], []
+    if ok.select(pl.col(key).n_unique()).item() == ok.height:
         return [], [], []
     dups = ok.filter(pl.col(key).is_duplicated()).sort(LINE)
     details = [c for c in dups.columns if c not in (LINE, key, BAD)]
@@ -293,14 +369,14 @@ def validate_officers(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     cols = set(raw.frame.columns)
     checks = _Checks(raw)
     frame = _clean(raw.frame, ["officer_id", "name", "branch", "branch_id", "region", "grade",
-                               "status", "capacity"], ids=("officer_id",))
+                               "capacity"], ids=("officer_id",))
     _id_checks(checks, "officer_id", "staff number")
     final: list[pl.Expr] = []
     if "status" in cols:
         frame = frame.with_columns(_words(frame, "status", _STATUS).alias("__status"))
         checks.add(f"status word not in the vocabulary (column {checks.header('status')})",
                    pl.col("status").is_not_null() & pl.col("__status").is_null())
-        final.append(pl.col("__status").fill_null("active").alias("status"))
+        final.append(_word_value("__status").fill_null("active").alias("status"))
     else:
         final.append(pl.lit("active").alias("status"))
     if "capacity" in cols:
@@ -338,8 +414,7 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     checks = _Checks(raw)
     frame = _clean(
         raw.frame,
-        ["client_id", "officer_id", "officer_name", "branch", "branch_id", "segment",
-         "group_id", "balance", "risk_class", "assigned_since", "pinned"],
+        ["client_id", "officer_id", "officer_name", "branch", "branch_id", "segment", "group_id"],
         ids=("client_id", "officer_id"),
     )
     _id_checks(checks, "client_id", "client number")
@@ -348,33 +423,34 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
         f"(column {checks.header('officer_id')})",
         pl.col("officer_id").str.contains(_ODD_ID),
     )
-    typed: list[pl.Expr] = []
     final: list[pl.Expr] = []
     if "balance" in cols:
-        typed.append(_money(frame, "balance").alias("__balance"))
+        frame = _with_money(frame, "balance", "__balance")
         checks.add(f"balance is not a number (column {checks.header('balance')})",
-                   pl.col("balance").is_not_null() & pl.col("__balance").is_null())
+                   pl.col("balance").str.strip_chars().ne("") & pl.col("__balance").is_null())
         final.append(pl.col("__balance").alias("balance"))
+    if "assigned_since" in cols:
+        frame = _with_date(frame, "assigned_since", "__since")
+        checks.add(f"date not understood (column {checks.header('assigned_since')})",
+                   pl.col("assigned_since").str.strip_chars().ne("")
+                   & pl.col("__since").is_null())
+        final.append(pl.col("__since").alias("assigned_since"))
+    words = []
     if "risk_class" in cols:
-        typed.append(_words(frame, "risk_class", _RISK).alias("__risk"))
+        words.append(_words(frame, "risk_class", _RISK).alias("__risk"))
         checks.add(f"risk class not one of 正常/关注/次级/可疑/损失 "
                    f"(column {checks.header('risk_class')})",
                    pl.col("risk_class").is_not_null() & pl.col("__risk").is_null())
-        final.append(pl.col("__risk").alias("risk_class"))
-    if "assigned_since" in cols:
-        typed.append(_date(frame, "assigned_since").alias("__since"))
-        checks.add(f"date not understood (column {checks.header('assigned_since')})",
-                   pl.col("assigned_since").is_not_null() & pl.col("__since").is_null())
-        final.append(pl.col("__since").alias("assigned_since"))
+        final.append(_word_value("__risk").alias("risk_class"))
     if "pinned" in cols:
-        typed.append(_words(frame, "pinned", _PIN).alias("__pin"))
+        words.append(_words(frame, "pinned", _PIN).alias("__pin"))
         checks.add(f"pinned is not yes/no (column {checks.header('pinned')})",
                    pl.col("pinned").is_not_null() & pl.col("__pin").is_null())
         final.append((pl.col("__pin") == "y").fill_null(False).alias("pinned"))
     final += [pl.lit(False if t == pl.Boolean else None, t).alias(c)
               for c, t in CLIENT_COLUMNS.items() if c not in cols]
-    if typed:
-        frame = frame.with_columns(typed)
+    if words:
+        frame = frame.with_columns(words)
     frame = checks.evaluate(frame).with_columns(final).select(
         LINE, "client_id", *CLIENT_COLUMNS, BAD
     )
