@@ -1,0 +1,330 @@
+"""Reading, piece by piece: encodings and streaming, header names, values, duplicates."""
+
+from __future__ import annotations
+
+import codecs
+import tracemalloc
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from caseload import load
+from caseload.check import load_inputs
+from caseload.columns import (
+    CLIENT_HEADER_TIERS,
+    OFFICER_HEADER_TIERS,
+    RISK_WORDS,
+    STATUS_WORDS,
+    normalise_header,
+    normalise_word,
+)
+from caseload.config import ReadOptions
+from caseload.errors import InputError, RowProblemsError
+from caseload.load import LINE, detect_encoding, read_table
+from caseload.validate import validate_clients, validate_officers
+
+ROSTER = "工号,姓名,所属支行,岗位状态\n00101,王建国,城关支行,在岗\n00102,李秀英,城关支行,在岗\n"
+
+
+def write(tmp_path: Path, name: str, data: str | bytes, encoding: str = "utf-8") -> Path:
+    p = tmp_path / name
+    p.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
+    return p
+
+
+# ---------------------------------------------------------------- vocabularies and headers
+
+
+@pytest.mark.parametrize("tiers", [OFFICER_HEADER_TIERS, CLIENT_HEADER_TIERS])
+def test_a_header_name_belongs_to_one_column_of_a_table(tiers):
+    seen: dict[str, str] = {}
+    for canonical, levels in tiers.items():
+        for names in levels:
+            for name in names:
+                key = normalise_header(name)
+                assert seen.setdefault(key, canonical) == canonical, name
+
+
+def test_every_header_of_domain_md_is_known():
+    domain = (Path(__file__).resolve().parent.parent.parent / "shared" / "domain.md")
+    if not domain.exists():
+        pytest.skip("domain.md not beside the repository")
+    text = domain.read_text(encoding="utf-8")
+    for table, tiers in (("### Officers", OFFICER_HEADER_TIERS),
+                         ("### Clients", CLIENT_HEADER_TIERS)):
+        section = text.split(table, 1)[1].split("###", 1)[0]
+        for line in section.splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) != 3 or cells[0] not in tiers:
+                continue
+            names = cells[2].replace("as for officers, plus ", "").split(", ")
+            known = {normalise_header(n) for level in tiers[cells[0]] for n in level}
+            if cells[2].startswith("as for officers"):
+                known |= {normalise_header(n) for level in OFFICER_HEADER_TIERS[cells[0]]
+                          for n in level}
+            for name in names:
+                name = name.strip("`").split(" ")[0] if name.startswith("`") else name
+                if name and not name.startswith("`"):
+                    assert normalise_header(name) in known, (cells[0], name)
+
+
+@pytest.mark.parametrize("word,status", [
+    ("在岗", "active"), (" Active ", "active"), ("ON LEAVE", "leave"), ("on_leave", "leave"),
+    ("借调", "leave"), ("退休", "departed"), ("在 岗", "active"),
+])
+def test_status_words(word, status):
+    assert {normalise_word(k): v for k, v in STATUS_WORDS.items()}[normalise_word(word)] == status
+
+
+@pytest.mark.parametrize("word,risk", [
+    ("Special Mention", "special_mention"), ("special_mention", "special_mention"),
+    ("ＬＯＳＳ", "loss"), ("正常类", "normal"), ("次 级", "substandard"),
+])
+def test_risk_words(word, risk):
+    assert {normalise_word(k): v for k, v in RISK_WORDS.items()}[normalise_word(word)] == risk
+
+
+# ---------------------------------------------------------------- encodings
+
+
+def test_ascii_head_then_gb18030_further_down(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "SNIFF_BYTES", 256)
+    rows = [f"C{i:05d},00101,{i}.00" for i in range(40)] + ["C99999,00102,城关"]
+    p = write(tmp_path, "c.csv", "client_id,officer_id,branch\n" + "\n".join(rows) + "\n",
+              "gb18030")
+    assert detect_encoding(p) == "utf-8"  # all the first 256 bytes say
+    raw = read_table(p, "clients")
+    assert raw.encoding == "gb18030"
+    assert raw.frame["branch"][-1] == "城关" and raw.frame[LINE][-1] == 42
+
+
+def test_utf8_with_a_bad_byte_far_down_names_the_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "SNIFF_BYTES", 256)
+    head = "客户号,管户客户经理工号\n" + "".join(f"C{i:05d},00101\n" for i in range(40))
+    p = write(tmp_path, "c.csv", head.encode() + b"C\xff0001,00101\n")
+    with pytest.raises(InputError, match=r"line 42: bytes that are not valid UTF-8"):
+        read_table(p, "clients")
+
+
+def test_forcing_the_wrong_encoding_says_how_it_read(tmp_path):
+    p = write(tmp_path, "c.csv", "客户号,管户客户经理工号\nC1,00101\n", "utf-8")
+    with pytest.raises(InputError, match=r"read as GB18030|not valid GB18030"):
+        read_table(p, "clients", ReadOptions(encoding="gbk"))
+    p = write(tmp_path, "d.csv", "客户号,管户客户经理工号\nC1,00101\n", "gb18030")
+    with pytest.raises(InputError, match=r"line 1: bytes that are not valid UTF-8"):
+        read_table(p, "clients", ReadOptions(encoding="utf8"))
+
+
+def test_bom_is_not_part_of_the_first_header(tmp_path):
+    p = write(tmp_path, "c.csv", "客户号,管户客户经理工号\nC1,00101\n", "utf-8-sig")
+    raw = read_table(p, "clients", ReadOptions(encoding="utf-8"))
+    assert raw.headers["client_id"] == "客户号" and raw.encoding == "utf-8-sig"
+
+
+def test_gb18030_is_converted_in_a_stream(tmp_path, monkeypatch):
+    """Peak Python memory while converting stays near a few chunks, not the file size."""
+    monkeypatch.setattr(load, "_CHUNK", 1 << 20)
+    line = "C0000001,城关支行管户客户清单测试数据,00101,一二三四五六七八九十\n"
+    data = (line * (24_000_000 // len(line.encode("gb18030")))).encode("gb18030")
+    p = write(tmp_path, "big.csv", data)
+    tracemalloc.start()
+    try:
+        out, lines = load._to_utf8_file(p, "gb18030")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    try:
+        assert lines == data.count(b"\n")
+        assert out.read_bytes() == data.decode("gb18030").encode("utf-8")
+        assert peak < 8 * (1 << 20), peak  # the file is 24 MB
+    finally:
+        out.unlink()
+
+
+def test_conversion_handles_characters_cut_by_a_chunk(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "_CHUNK", 7)
+    text = "客户号,管户客户经理工号,所属支行\n" + "".join(
+        f"C{i},0010{i % 2 + 1},𠀀城关{i}\n" for i in range(30))
+    p = write(tmp_path, "c.csv", text, "gb18030")
+    raw = read_table(p, "clients")
+    assert raw.frame["branch"].to_list() == [f"𠀀城关{i}" for i in range(30)]
+
+
+def test_utf16_with_bom(tmp_path):
+    text = "客户号\t管户客户经理工号\r\nC1\t00101\r\nC2\t00102\r\n"
+    p = write(tmp_path, "c.txt", codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    raw = read_table(p, "clients")
+    assert raw.frame["officer_id"].to_list() == ["00101", "00102"]
+    assert raw.frame[LINE].to_list() == [2, 3]
+
+
+def test_temporary_files_are_removed(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    p = write(tmp_path, "c.csv", "客户号,管户客户经理工号\nC1,00101\n", "gb18030")
+    read_table(p, "clients")
+    bad = write(tmp_path, "d.csv", "客户号,管户客户经理工号\nC1,0\xff01\n".encode("gb18030",
+                                                                           errors="ignore")
+                + b"\x81\x20\n")
+    with pytest.raises(InputError):
+        read_table(bad, "clients")
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+# ---------------------------------------------------------------- headers and mapping
+
+
+def test_more_specific_header_wins(tmp_path):
+    p = write(tmp_path, "c.csv", "客户号,客户经理,客户经理工号,管户客户经理工号,余额,贷款余额\n"
+                                 "C1,张三,00102,00101,1,2\n")
+    raw = read_table(p, "clients")
+    assert raw.headers == {"client_id": "客户号", "officer_id": "管户客户经理工号",
+                           "officer_name": "客户经理", "balance": "贷款余额"}
+
+
+def test_map_for_a_column_of_both_files_applies_where_it_fits(tmp_path):
+    o = write(tmp_path, "o.csv", "员工代码,姓名\n00101,王\n")
+    c = write(tmp_path, "c.csv", "客户号,管户客户经理工号\nC1,00101\n")
+    inputs = load_inputs(o, c, ReadOptions(column_map={"officer_id": "员工代码"}))
+    assert inputs.officers.frame["officer_id"].to_list() == ["00101"]
+    assert inputs.clients.frame["officer_id"].to_list() == ["00101"]
+
+
+def test_header_names_are_matched_across_width_and_spaces(tmp_path):
+    p = write(tmp_path, "c.csv", "客户号 ,管户客户经理工号,贷款余额（元）\nC1,00101,5\n")
+    raw = read_table(p, "clients")
+    assert raw.headers["balance"] == "贷款余额（元）"
+
+
+def test_no_header_never_echoes_cells(tmp_path):
+    p = write(tmp_path, "c.csv", "C1,钱多多,32031119850505123X,13912345678,00101\n")
+    with pytest.raises(InputError) as info:
+        read_table(p, "clients")
+    assert "钱多多" not in info.value.message and "13912345678" not in info.value.message
+
+
+# ---------------------------------------------------------------- values
+
+
+def book(tmp_path: Path, header: str, rows: list[str]) -> Path:
+    return write(tmp_path, "c.csv", header + "\n" + "\n".join(rows) + "\n")
+
+
+def test_values_are_typed(tmp_path):
+    p = book(tmp_path, "客户号,管户客户经理工号,贷款余额,五级分类,管户日期,锁定", [
+        " 0012 ,００１０１,\"¥1,234.50\",关注类,2024年3月1日,是",
+        "'0013,00102,5000元,Special Mention,20240301,",
+        "=\"0014\",00102,,,2024/3/1 08:00,否",
+        "32031119850505123x,00101,0,LOSS,2024.03.01,TRUE",
+    ])
+    v = validate_clients(read_table(p, "clients"))
+    f = v.frame
+    assert f["client_id"].to_list() == ["0012", "0013", "0014", "32031119850505123X"]
+    assert f["officer_id"].to_list() == ["00101", "00102", "00102", "00101"]
+    assert f["balance"].to_list() == [1234.5, 5000.0, None, 0.0]
+    assert f["risk_class"].to_list() == ["special_mention", "special_mention", None, "loss"]
+    assert f["assigned_since"].cast(pl.String).to_list() == ["2024-03-01"] * 4
+    assert f["pinned"].to_list() == [True, False, False, True]
+
+
+@pytest.mark.parametrize("balance", ["12.000,00", "1,23,4", "1e5", "nan", "inf", "--5", "五千"])
+def test_doubtful_money_is_a_problem(tmp_path, balance):
+    p = book(tmp_path, "客户号,管户客户经理工号,贷款余额", [f'C1,00101,"{balance}"'])
+    with pytest.raises(RowProblemsError) as info:
+        validate_clients(read_table(p, "clients"))
+    assert info.value.details[0].endswith("balance is not a number (column 贷款余额): 1 row(s), "
+                                          "line 2")
+
+
+@pytest.mark.parametrize("date", ["2024-02-30", "2024/13/1", "240301", "3/1/2024", "昨天"])
+def test_doubtful_dates_are_a_problem(tmp_path, date):
+    p = book(tmp_path, "客户号,管户客户经理工号,管户日期", [f"C1,00101,{date}"])
+    with pytest.raises(RowProblemsError) as info:
+        validate_clients(read_table(p, "clients"))
+    assert "date not understood (column 管户日期): 1 row(s), line 2" in info.value.details[0]
+
+
+def test_officer_capacity_and_status(tmp_path):
+    p = write(tmp_path, "o.csv", "工号,岗位状态,管户上限\n1,在岗,300\n2,,\n3,出差,abc\n")
+    with pytest.raises(RowProblemsError) as info:
+        validate_officers(read_table(p, "officers"))
+    details = "\n".join(info.value.details)
+    assert "status word not in the vocabulary (column 岗位状态): 1 row(s), line 4" in details
+    v = validate_officers(read_table(p, "officers"), skip_bad_rows=True)
+    assert v.frame.select("officer_id", "status", "capacity").rows() == [
+        ("1", "active", 300), ("2", "active", None)]
+    assert v.skipped_rows == 1
+
+
+# ---------------------------------------------------------------- duplicates and counting
+
+
+def test_each_bad_row_counts_once(tmp_path):
+    p = book(tmp_path, "客户号,管户客户经理工号,贷款余额,管户日期",
+             ["C1,00101,abc,bad", ",00101,abc,bad", "C3,00102,1,2024-01-01"])
+    v = validate_clients(read_table(p, "clients"), skip_bad_rows=True)
+    assert v.skipped_rows == 2
+    assert sorted(n for g in v.skipped for n in g.lines) == [2, 3]
+    assert v.frame["client_id"].to_list() == ["C3"]
+
+
+def test_many_conflicting_clients_are_named_a_few_at_a_time(tmp_path):
+    rows = [f"C{i},00101" for i in range(8)] + [f"C{i},00102" for i in range(8)]
+    p = book(tmp_path, "客户号,管户客户经理工号", rows)
+    with pytest.raises(RowProblemsError) as info:
+        validate_clients(read_table(p, "clients"))
+    details = info.value.details
+    assert details[0].endswith("client C0 under different officers (lines 2, 10): 2 row(s), "
+                               "lines 2, 10") or "client C0 under different officers" in details[0]
+    assert "3 more clients each under different officers: 6 row(s)" in details[-1]
+
+
+def test_untouched_by_skipping(tmp_path):
+    o = write(tmp_path, "o.csv", ROSTER)
+    c = book(tmp_path, "客户号,管户客户经理工号,贷款余额",
+             ["C1,00101,1", "C2,00101,x", "C3,00102,3", "C3,00102,3"])
+    inputs = load_inputs(o, c, ReadOptions(skip_bad_rows=True))
+    assert inputs.clients.frame["client_id"].to_list() == ["C1", "C3"]
+    assert [g.lines for g in inputs.clients.skipped] == [[3]]
+    assert [g.lines for g in inputs.clients.notes] == [[5]]
+
+
+# ---------------------------------------------------------------- workbooks and parquet
+
+
+def test_xlsx_number_ids_and_blank_rows(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["客户号", "管户客户经理工号", "贷款余额"])
+    ws.append([1200000005, 101, 1234.5])
+    ws.append([None, None, None])
+    ws.append(["C2", "00102", "1,000.00"])
+    ws.append(["总计", None, 2234.5])
+    p = tmp_path / "c.xlsx"
+    wb.save(p)
+    raw = read_table(p, "clients")
+    assert raw.frame.select("client_id", "officer_id", LINE).rows() == [
+        ("1200000005", "101", 2), ("C2", "00102", 4)]
+    assert raw.total_lines == [5] and raw.blank_lines == 1
+    v = validate_clients(raw)
+    assert v.frame["balance"].to_list() == [1234.5, 1000.0]
+
+
+def test_parquet_with_numbers_and_nulls(tmp_path):
+    p = tmp_path / "c.parquet"
+    pl.DataFrame({"client_id": ["C1", "C2", None], "officer_id": [101, None, 102],
+                  "balance": [1.5, None, 3.0]}).write_parquet(p)
+    raw = read_table(p, "clients")
+    assert raw.unit == "row"
+    with pytest.raises(RowProblemsError) as info:
+        validate_clients(raw)
+    assert info.value.details[0].endswith("blank client number (column client_id): 1 row(s), "
+                                          "row 3")
+    v = validate_clients(raw, skip_bad_rows=True)
+    assert v.frame.select("client_id", "officer_id", "balance").rows() == [
+        ("C1", "101", 1.5), ("C2", None, None)]
