@@ -285,13 +285,15 @@ class _Header:
 
 
 def _resolve_headers(
-    cells: list[str], kind: str, options: ReadOptions
+    cells: list[str], kind: str, options: ReadOptions, wanted: set[str] | None = None
 ) -> tuple[dict[str, int], list[str]]:
     """canonical -> position of its header, and what is ambiguous.
 
     An explicit ``--map`` wins; then, column by column, the most specific tier of header names
     present; two headers in that tier make the column ambiguous (it is not mapped, and the
-    problem is returned for the caller to raise if this line turns out to be the header).
+    problem is returned for the caller to raise if this line turns out to be the header). An
+    ambiguous column that is not `wanted` (say, two name columns, when names are never read)
+    is simply left out.
     """
     tiers, _required = TABLES[kind]
     lookup = _LOOKUPS[kind]
@@ -322,6 +324,8 @@ def _resolve_headers(
             continue
         best = [pos for tier, pos in found if tier == found[0][0]]
         if len(best) > 1:
+            if wanted is not None and canonical not in wanted:
+                continue
             names = ", ".join(f"{cells[pos].strip()!r} (column {pos + 1})" for pos in best)
             problems.append(
                 f"headers {names} all fit column {canonical!r}; choose one with "
@@ -331,6 +335,8 @@ def _resolve_headers(
         fits.setdefault(best[0], []).append(canonical)
     for pos, canonicals in fits.items():
         if len(canonicals) > 1:
+            if wanted is not None and not set(canonicals) & wanted:
+                continue
             problems.append(
                 f"header {cells[pos].strip()!r} (column {pos + 1}) fits columns "
                 f"{', '.join(map(repr, canonicals))}; choose with --map COLUMN={cells[pos].strip()}"
@@ -347,16 +353,18 @@ def _choose_header(
     p: Path,
     unit: str,
     encoding: str,
+    wanted: Iterable[str] | None = None,
 ) -> _Header:
     """The header among the first lines: the first that names every required column.
 
     `candidates` are (index, end, separator, cells), in file order, several separators per line.
     """
     _tiers, required = TABLES[kind]
+    need = None if wanted is None else set(wanted) | set(required)
     best: tuple[int, _Header, list[str]] | None = None
     by_line: dict[int, list[tuple[_Header, list[str]]]] = {}
     for index, end, sep, cells in candidates:
-        mapping, problems = _resolve_headers(cells, kind, options)
+        mapping, problems = _resolve_headers(cells, kind, options, need)
         by_line.setdefault(index, []).append((_Header(index, end, cells, mapping, sep), problems))
     for index in sorted(by_line):
         options_here = by_line[index]
@@ -549,7 +557,7 @@ def _read_text(
     if not any(line.strip() for line in head):
         raise InputError(p, "is empty (only blank lines)")
     header = _choose_header(_header_candidates(head, options, p), kind, options, p, "line",
-                            encoding)
+                            encoding, wanted)
     width = len(header.cells)
     first = header.end + 2  # line of the first record
     try:
@@ -849,7 +857,7 @@ def _read_excel(p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] 
                        rows[options.header_row - 1])]
     else:
         candidates = [(i, i, ",", r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
-    header = _choose_header(candidates, kind, options, p, "row", "xlsx")
+    header = _choose_header(candidates, kind, options, p, "row", "xlsx", wanted)
     # Trailing unnamed columns: cells there are notes beside the table, not data.
     body = frame.slice(header.index + 1).with_row_index(LINE, offset=header.index + 2).with_columns(
         pl.col(LINE).cast(pl.Int64),
@@ -871,7 +879,7 @@ def _read_parquet(
     except Exception:
         raise InputError(p, "is not a readable Parquet file") from None
     headers = list(schema)
-    header = _choose_header([(0, 0, ",", headers)], kind, options, p, "row", "parquet")
+    header = _choose_header([(0, 0, ",", headers)], kind, options, p, "row", "parquet", wanted)
     try:
         frame = (
             pl.scan_parquet(p)

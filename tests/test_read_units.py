@@ -193,6 +193,14 @@ def test_map_for_a_column_of_both_files_applies_where_it_fits(tmp_path):
     assert inputs.clients.frame["officer_id"].to_list() == ["00101"]
 
 
+def test_ambiguity_in_a_column_not_read_is_no_error(tmp_path):
+    o = write(tmp_path, "o.csv", ROSTER)
+    c = write(tmp_path, "c.csv", "客户号,客户名称,客户姓名,管户客户经理工号\nC1,甲,乙,00101\n")
+    assert load_inputs(o, c).clients.frame["client_id"].to_list() == ["C1"]
+    with pytest.raises(InputError, match="all fit column 'client_name'"):
+        read_table(c, "clients")  # every column wanted
+
+
 def test_header_names_are_matched_across_width_and_spaces(tmp_path):
     p = write(tmp_path, "c.csv", "客户号 ,管户客户经理工号,贷款余额（元）\nC1,00101,5\n")
     raw = read_table(p, "clients")
