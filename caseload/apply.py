@@ -166,13 +166,18 @@ def _rewrite(raw: RawTable, lines: list[str], moves: pl.DataFrame,
     name_pos = raw.positions.get("officer_name")
     out = {}
     for line_no, client_id, to_id in moves.select(LINE, "client_id", "to_officer_id").rows():
-        cells = next(csv.reader([lines[line_no - 1]], delimiter=sep), [])
-        # A cell with a line break shifts physical lines against records: never guess.
+        # A record with a line break in a cell spans lines, and a line is rewritten whole:
+        # refuse rather than guess (strict: an open quote at the end of the line is an error).
+        try:
+            cells = next(csv.reader([lines[line_no - 1]], delimiter=sep, strict=True), [])
+        except csv.Error:
+            cells = []
         if len(cells) <= max(id_pos, client_pos) or (
             unicodedata.normalize("NFKC", cells[client_pos]).strip() != client_id
         ):
-            raise InputError(raw.path, f"line {line_no} does not hold client {client_id} "
-                             "(line breaks inside cells?); apply needs one client per line")
+            raise InputError(raw.path, f"line {line_no} does not hold client {client_id} on "
+                             "one line (line breaks inside cells?); apply needs one client "
+                             "per line")
         cells[id_pos] = to_id
         if name_pos is not None and names is not None and names.get(to_id) is not None:
             cells[name_pos] = names[to_id]

@@ -1,0 +1,413 @@
+"""`caseload plan` then `caseload apply` through the CLI, on a small export pair written here.
+
+The promise of `apply`: exactly the planned clients' officer cells change; every other line is
+written back byte for byte, in the export's own encoding and line endings; a plan that does not
+fit the export is refused with its lines named and nothing written; inputs are never touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from caseload.cli import app
+from caseload.plan_file import PLAN_FILE_COLUMNS
+
+AS_OF = "2026-11-20"
+
+OFFICER_HEADER = ["工号", "姓名", "所属支行", "机构号", "片区", "岗位状态", "客户经理等级", "管户上限"]
+CLIENT_HEADER = ["客户号", "客户名称", "证件号码", "手机号", "管户客户经理工号", "管户客户经理",
+                 "所属支行", "机构号", "贷款余额(元)", "五级分类", "客户类型", "家庭号", "管户日期",
+                 "锁定"]
+NAMES = {"001": "张三", "002": "李四", "003": "王五", "004": "赵六", "005": "钱七"}
+OFFICERS = [
+    ["001", "张三", "城关支行", "3201001", "城区片", "在岗", "中级", ""],
+    ["002", "李四", "城关支行", "3201001", "城区片", "在职", "中级", ""],
+    ["003", "王五", "城关支行", "3201001", "城区片", "调离", "高级", ""],
+    ["004", "赵六", "城关支行", "3201001", "城区片", "休假", "初级", ""],
+    ["005", "钱七", "城关支行", "3201001", "城区片", "在岗", "初级", "20"],
+]
+ID_COL, NAME_COL = 4, 5  # positions of 管户客户经理工号 and 管户客户经理
+
+
+def _client(n: int, officer: str, **kw) -> list[str]:
+    row = {
+        "id": f"00120000{n:04d}", "name": "刘䶮" if n == 7 else f"客户{n}",
+        "idno": f"32031119{n:010d}", "phone": f"138{n:08d}", "officer": officer,
+        "officer_name": NAMES.get(officer, "") if officer else "", "branch": "城关支行",
+        "branch_id": "3201001", "balance": f"{n * 1000 + 0.5:,.2f}", "risk": "正常",
+        "segment": "农户", "group": "", "since": "2022-03-01", "pinned": "否", **kw,
+    }
+    return list(row.values())
+
+
+def client_rows() -> list[list[str]]:
+    """001 carries 12 (over a limit of 10); 003 departed with 3; one blank, one unknown."""
+    rows = [_client(n, "001") for n in range(1, 13)]
+    rows[0][11] = rows[1][11] = "H01"  # a household of two
+    rows[2][9] = "次级"  # non-performing: stays
+    rows[3][13] = "是"  # pinned: stays
+    rows += [_client(n, "003") for n in range(13, 16)]
+    rows += [_client(16, "002"), _client(17, "002"), _client(18, "004")]
+    rows += [_client(19, ""), _client(20, "999")]
+    return rows
+
+
+def to_csv(title: str, header: list[str], rows: list[list[str]], total: bool) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([title])
+    writer.writerow(header)
+    writer.writerows(rows)
+    if total:
+        writer.writerow(["合计", str(len(rows))] + [""] * (len(header) - 2))
+    return buf.getvalue()
+
+
+@dataclass
+class Export:
+    officers: Path
+    clients: Path
+    encoding: str
+    newline: str
+
+    def read_lines(self, path: Path) -> list[bytes]:
+        data = path.read_bytes()
+        if self.encoding == "utf-8-sig":
+            assert data.startswith(b"\xef\xbb\xbf")
+        return data.split(self.newline.encode())
+
+
+def write_export(folder: Path, encoding: str = "gb18030", newline: str = "\r\n",
+                 rows: list[list[str]] | None = None) -> Export:
+    officers = to_csv("城关农商银行客户经理名单（导出日期：2026-11-20）", OFFICER_HEADER, OFFICERS,
+                      total=False)
+    clients = to_csv("城关农商银行管户客户清单（导出日期：2026-11-20）", CLIENT_HEADER,
+                     rows or client_rows(), total=True)
+    o, c = folder / "officers.csv", folder / "clients.csv"
+    for path, text in ((o, officers), (c, clients)):
+        path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return Export(o, c, encoding, newline)
+
+
+def digest(*paths: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    monkeypatch.chdir(tmp_path)  # no caseload.toml of anyone else's
+    for var in [v for v in __import__("os").environ if v.startswith("CASELOAD_")]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("LANG", raising=False)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    return CliRunner()
+
+
+@pytest.fixture(params=[("gb18030", "\r\n"), ("utf-8-sig", "\n")], ids=["gb18030-crlf", "bom-lf"])
+def export(request, tmp_path: Path) -> Export:
+    encoding, newline = request.param
+    return write_export(tmp_path, encoding, newline)
+
+
+def make_plan(runner: CliRunner, export: Export, out: Path) -> pl.DataFrame:
+    result = runner.invoke(app, ["plan", str(export.officers), str(export.clients), "-o", str(out),
+                                 "--threshold", "10", "--as-of", AS_OF])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+    if out.suffix == ".xlsx":
+        return pl.read_excel(out, infer_schema_length=0)
+    return pl.read_csv(out, infer_schema=False)
+
+
+def apply(runner: CliRunner, export: Export, plan: Path, out: Path, *extra: str):
+    return runner.invoke(app, ["apply", str(export.clients), str(plan), "-o", str(out), *extra])
+
+
+def cells(line: bytes, encoding: str) -> list[str]:
+    text = line.decode("utf-8" if encoding == "utf-8-sig" else encoding).lstrip("\ufeff")
+    return next(csv.reader([text]))
+
+
+def changed_lines(export: Export, out: Path) -> dict[int, tuple[list[str], list[str]]]:
+    """1-based line -> (cells before, cells after) for each line that is not byte-identical."""
+    before, after = export.read_lines(export.clients), export.read_lines(out)
+    assert len(before) == len(after)
+    return {
+        i + 1: (cells(b, export.encoding), cells(a, export.encoding))
+        for i, (b, a) in enumerate(zip(before, after, strict=True)) if b != a
+    }
+
+
+# ---------------------------------------------------------------- plan writes a reviewable file
+
+
+def test_plan_writes_csv_and_xlsx_with_every_move_and_reason(runner, export, tmp_path):
+    hashes = digest(export.officers, export.clients)
+    plan = make_plan(runner, export, tmp_path / "plan.csv")
+    assert tuple(plan.columns) == PLAN_FILE_COLUMNS
+    moved = dict(zip(plan["client_id"], plan["to_officer_id"], strict=True))
+    # 001's excess of 2, the departed officer's 3, the blank and the unknown officer's client
+    assert len(moved) == 7
+    orphans = {"001200000013", "001200000014", "001200000015", "001200000019", "001200000020"}
+    assert orphans <= set(moved)
+    assert set(moved.values()) <= {"002", "005"}, "never to 004 on leave or back to 001"
+    assert not {"001200000003", "001200000004"} & set(moved), "non-performing and pinned stay"
+    assert plan["reason"].str.len_chars().min() > 10
+    # leading zeros survive as text
+    assert plan["client_id"].str.starts_with("00").all()
+    xlsx = make_plan(runner, export, tmp_path / "plan.xlsx")
+    assert dict(zip(xlsx["client_id"], xlsx["to_officer_id"], strict=True)) == moved
+    assert digest(export.officers, export.clients) == hashes
+
+
+# ---------------------------------------------------------------- apply changes exactly the plan
+
+
+def test_apply_changes_exactly_the_planned_officer_cells(runner, export, tmp_path):
+    plan_path = tmp_path / "plan.csv"
+    plan = make_plan(runner, export, plan_path)
+    hashes = digest(export.officers, export.clients, plan_path)
+    out = tmp_path / "updated.csv"
+    result = apply(runner, export, plan_path, out)
+    assert result.exit_code == 0, result.output
+    assert "7 clients reassigned" in result.stdout
+    planned = dict(zip(plan["client_id"], plan["to_officer_id"], strict=True))
+    changed = changed_lines(export, out)
+    assert {after[0] for _, after in changed.values()} == set(planned)
+    for before, after in changed.values():
+        assert after[ID_COL] == planned[after[0]]
+        # only the officer cell differs; without a roster the name column is left alone
+        assert [c for i, c in enumerate(before) if i != ID_COL] == \
+            [c for i, c in enumerate(after) if i != ID_COL]
+    # title, header and total line are untouched (they are among the byte-identical lines)
+    assert min(changed) > 2
+    lines = export.read_lines(out)
+    assert cells(lines[-2], export.encoding)[0] == "合计"
+    # same encoding and line endings: GB18030 stays GB18030 (䶮 is not in GBK, not UTF-8 bytes)
+    data = out.read_bytes()
+    if export.encoding == "gb18030":
+        assert "刘䶮".encode("gb18030") in data
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")
+        assert data.count(b"\n") == data.count(b"\r\n")
+    else:
+        assert data.startswith(b"\xef\xbb\xbf") and b"\r" not in data
+    assert digest(export.officers, export.clients, plan_path) == hashes
+
+
+def test_apply_with_the_roster_also_changes_the_officer_name(runner, export, tmp_path):
+    plan_path = tmp_path / "plan.csv"
+    plan = make_plan(runner, export, plan_path)
+    out = tmp_path / "updated.csv"
+    result = apply(runner, export, plan_path, out, "--officers", str(export.officers))
+    assert result.exit_code == 0, result.output
+    planned = dict(zip(plan["client_id"], plan["to_officer_id"], strict=True))
+    changed = changed_lines(export, out)
+    assert len(changed) == len(planned)
+    for before, after in changed.values():
+        to = planned[after[0]]
+        assert (after[ID_COL], after[NAME_COL]) == (to, NAMES[to])
+        assert [c for i, c in enumerate(before) if i not in (ID_COL, NAME_COL)] == \
+            [c for i, c in enumerate(after) if i not in (ID_COL, NAME_COL)]
+
+
+def test_applied_export_reads_back_with_the_planned_loads(runner, export, tmp_path):
+    plan_path = tmp_path / "plan.csv"
+    make_plan(runner, export, plan_path)
+    out = tmp_path / "updated.csv"
+    assert apply(runner, export, plan_path, out).exit_code == 0
+    # the updated export needs no further moves: nobody over, no orphan left
+    again = runner.invoke(app, ["check", str(export.officers), str(out), "--threshold", "10",
+                                "--as-of", AS_OF, "--format", "json"])
+    assert again.exit_code == 0, again.output
+
+
+# ---------------------------------------------------------------- refusals
+
+
+def write_plan(path: Path, rows: list[tuple[str, str, str]], encoding: str = "utf-8-sig") -> Path:
+    lines = ["client_id,from_officer_id,to_officer_id"] + [",".join(r) for r in rows]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([("001200000005", "001", "002"), ("009999999999", "001", "002")],
+         "client not in the export on plan line 3"),
+        ([("001200000005", "002", "005")],
+         "from_officer_id no longer matches the export (stale plan) on plan line 2"),
+        ([("001200000005", "001", "002"), ("001200000006", "001", "002"),
+          ("001200000005", "001", "005")],
+         "client moved more than once on plan line 2, 4"),
+        ([("001200000005", "001", "002"), ("001200000006", "001", "004")],
+         "receiver is not an active officer on the roster on plan line 3"),
+        ([("001200000005", "001", "002"), ("001200000006", "001", "777")],
+         "receiver is not an active officer on the roster on plan line 3"),
+        ([("001200000005", "001", "002"), ("001200000006", "001", "003")],
+         "receiver is not an active officer on the roster on plan line 3"),
+        ([("001200000005", "001", "")], "blank client_id or to_officer_id on plan line 2"),
+    ],
+    ids=["unknown-client", "stale-from", "moved-twice", "receiver-on-leave",
+         "receiver-not-on-roster", "receiver-departed", "blank-receiver"],
+)
+def test_apply_refuses_a_plan_that_does_not_fit(runner, tmp_path, rows, message):
+    export = write_export(tmp_path)
+    plan_path = write_plan(tmp_path / "plan.csv", rows)
+    hashes = digest(export.officers, export.clients, plan_path)
+    out = tmp_path / "updated.csv"
+    result = apply(runner, export, plan_path, out, "--officers", str(export.officers))
+    assert result.exit_code == 2
+    assert "plan refused, nothing written" in result.stderr
+    assert f"{plan_path}: {message}" in result.stderr
+    assert not out.exists()
+    assert list(tmp_path.glob(".updated.csv.*")) == [], "no temporary file left behind"
+    assert digest(export.officers, export.clients, plan_path) == hashes
+
+
+def test_receivers_are_only_checked_against_a_roster_when_given(runner, tmp_path):
+    export = write_export(tmp_path)
+    plan_path = write_plan(tmp_path / "plan.csv", [("001200000005", "001", "004")])
+    result = apply(runner, export, plan_path, tmp_path / "updated.csv")
+    assert result.exit_code == 0, result.output
+
+
+def test_plan_for_an_unassigned_client_fits_a_blank_officer(runner, tmp_path):
+    export = write_export(tmp_path)
+    plan_path = write_plan(tmp_path / "plan.csv", [("001200000019", "", "002")])
+    out = tmp_path / "updated.csv"
+    assert apply(runner, export, plan_path, out).exit_code == 0
+    (before, after), = changed_lines(export, out).values()
+    assert (before[ID_COL], after[ID_COL]) == ("", "002")
+
+
+# ---------------------------------------------------------------- hand-edited plans
+
+
+def test_hand_edited_plan_is_accepted(runner, export, tmp_path):
+    plan_path = tmp_path / "plan.csv"
+    plan = make_plan(runner, export, plan_path)
+    # the branch head drops two rows and sends one client to 005 instead
+    edited = plan.slice(0, plan.height - 2)
+    first = edited["client_id"][0]
+    edited = edited.with_columns(
+        pl.when(pl.col("client_id") == first).then(pl.lit("005"))
+        .otherwise(pl.col("to_officer_id")).alias("to_officer_id")
+    )
+    # saved by WPS as GB18030 without a BOM, CRLF line ends
+    edited_path = tmp_path / "plan_edited.csv"
+    edited_path.write_bytes(edited.write_csv(line_terminator="\r\n").encode("gb18030"))
+    out = tmp_path / "updated.csv"
+    result = apply(runner, export, edited_path, out, "--officers", str(export.officers))
+    assert result.exit_code == 0, result.output
+    expected = dict(zip(edited["client_id"], edited["to_officer_id"], strict=True))
+    changed = changed_lines(export, out)
+    assert {after[0]: after[ID_COL] for _, after in changed.values()} == expected
+    assert expected[first] == "005"
+
+
+def test_plan_as_xlsx_applies_like_csv(runner, export, tmp_path):
+    make_plan(runner, export, tmp_path / "plan.csv")
+    make_plan(runner, export, tmp_path / "plan.xlsx")
+    a, b = tmp_path / "from_csv.csv", tmp_path / "from_xlsx.csv"
+    assert apply(runner, export, tmp_path / "plan.csv", a).exit_code == 0
+    assert apply(runner, export, tmp_path / "plan.xlsx", b).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_empty_plan_rewrites_nothing(runner, export, tmp_path):
+    plan_path = write_plan(tmp_path / "plan.csv", [])
+    out = tmp_path / "updated.csv"
+    result = apply(runner, export, plan_path, out)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == export.clients.read_bytes()
+
+
+# ---------------------------------------------------------------- outputs and inputs
+
+
+def test_output_that_is_an_input_is_refused(runner, export, tmp_path):
+    plan_path = tmp_path / "plan.csv"
+    make_plan(runner, export, plan_path)
+    hashes = digest(export.officers, export.clients, plan_path)
+    for target in (export.clients, plan_path, export.officers):
+        result = apply(runner, export, plan_path, target, "--officers", str(export.officers),
+                       "--force")
+        assert result.exit_code == 2
+        assert "is one of the inputs" in result.stderr
+    # the plan command will not write over its inputs either
+    result = runner.invoke(app, ["plan", str(export.officers), str(export.clients), "-o",
+                                 str(export.clients), "--force", "--threshold", "10"])
+    assert result.exit_code == 2 and "is one of the inputs" in result.stderr
+    assert digest(export.officers, export.clients, plan_path) == hashes
+
+
+def test_existing_output_needs_force(runner, export, tmp_path):
+    plan_path = tmp_path / "plan.csv"
+    make_plan(runner, export, plan_path)
+    out = tmp_path / "updated.csv"
+    out.write_bytes(b"keep me")
+    result = apply(runner, export, plan_path, out)
+    assert result.exit_code == 2
+    assert "already exists (use --force to replace it)" in result.stderr
+    assert out.read_bytes() == b"keep me"
+    result = apply(runner, export, plan_path, out, "--force")
+    assert result.exit_code == 0, result.output
+    assert len(changed_lines(export, out)) == 7
+    # plan refuses an existing plan file the same way
+    result = runner.invoke(app, ["plan", str(export.officers), str(export.clients), "-o",
+                                 str(plan_path), "--threshold", "10", "--as-of", AS_OF])
+    assert result.exit_code == 2 and "already exists" in result.stderr
+
+
+def test_line_breaks_inside_other_cells_do_not_shift_the_rewrite(runner, tmp_path):
+    rows = client_rows()
+    rows[4][1] = "客户\n五"  # a quoted cell with a line break above the planned client
+    export = write_export(tmp_path, rows=rows)
+    plan_path = write_plan(tmp_path / "plan.csv", [("001200000012", "001", "002")])
+    out = tmp_path / "updated.csv"
+    result = apply(runner, export, plan_path, out)
+    assert result.exit_code == 0, result.output
+    before = export.read_lines(export.clients)
+    after = export.read_lines(out)
+    diff = [i for i, (b, a) in enumerate(zip(before, after, strict=True)) if b != a]
+    assert len(diff) == 1
+    row = cells(after[diff[0]], export.encoding)
+    assert (row[0], row[ID_COL]) == ("001200000012", "002")
+
+
+def test_planned_client_on_several_lines_is_refused(runner, tmp_path):
+    rows = client_rows()
+    rows[11][1] = "客户\n十二"  # the planned client's own record spans two lines
+    export = write_export(tmp_path, rows=rows)
+    plan_path = write_plan(tmp_path / "plan.csv", [("001200000012", "001", "002")])
+    hashes = digest(export.clients, plan_path)
+    out = tmp_path / "updated.csv"
+    result = apply(runner, export, plan_path, out)
+    assert result.exit_code == 2
+    assert "does not hold client 001200000012 on one line" in result.stderr
+    assert not out.exists()
+    assert digest(export.clients, plan_path) == hashes
+
+
+def test_apply_refuses_an_xlsx_export(runner, tmp_path):
+    export = write_export(tmp_path)
+    frame = pl.read_csv(export.clients, skip_rows=1, infer_schema=False, encoding="gb18030")
+    xlsx = tmp_path / "clients.xlsx"
+    frame.write_excel(xlsx)
+    plan_path = write_plan(tmp_path / "plan.csv", [("001200000005", "001", "002")])
+    result = runner.invoke(app, ["apply", str(xlsx), str(plan_path), "-o",
+                                 str(tmp_path / "out.csv")])
+    assert result.exit_code == 2
+    assert "apply rewrites CSV exports only" in result.stderr
