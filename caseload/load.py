@@ -556,6 +556,9 @@ def _read_text(
     head = _head_lines(source)
     if not any(line.strip() for line in head):
         raise InputError(p, "is empty (only blank lines)")
+    if len(head) == 1 and head[0].count("\r") > 1:
+        raise InputError(p, "ends its lines with CR only (old Mac style); save it again with "
+                            "CRLF or LF line ends")
     header = _choose_header(_header_candidates(head, options, p), kind, options, p, "line",
                             encoding, wanted)
     width = len(header.cells)

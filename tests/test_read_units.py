@@ -151,6 +151,12 @@ def test_conversion_handles_characters_cut_by_a_chunk(tmp_path, monkeypatch):
     assert raw.frame["branch"].to_list() == [f"𠀀城关{i}" for i in range(30)]
 
 
+def test_cr_only_line_ends_are_named(tmp_path):
+    p = write(tmp_path, "c.csv", "客户号,管户客户经理工号\rC1,00101\rC2,00102\r")
+    with pytest.raises(InputError, match="CR only"):
+        read_table(p, "clients")
+
+
 def test_utf16_with_bom(tmp_path):
     text = "客户号\t管户客户经理工号\r\nC1\t00101\r\nC2\t00102\r\n"
     p = write(tmp_path, "c.txt", codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
