@@ -90,7 +90,8 @@ class RowProblem:
     """Rows whose shape cannot be trusted, found while reading (before any value is typed)."""
 
     problem: str
-    lines: list[int]
+    lines: list[int]  # the line each row starts on
+    more_lines: dict[int, list[int]] = field(default_factory=dict)  # further lines of a row
 
 
 @dataclass
@@ -805,9 +806,11 @@ def _swallowed(frame: pl.DataFrame, width: int, sep: str) -> list[RowProblem]:
     ).select(LINE, _NL)
     if not swallowed.height:
         return []
-    lines = sorted(n for start, nl in swallowed.rows() for n in range(start, start + nl + 1))
+    rows = swallowed.rows()
     return [RowProblem('a quote (") that does not close, or a cell over several lines holding '
-                       f'{_SEP_NAMES[sep]}: these lines were read as one cell', lines)]
+                       f'{_SEP_NAMES[sep]}: these lines were read as one cell',
+                       [start for start, _ in rows],
+                       {start: list(range(start + 1, start + nl + 1)) for start, nl in rows})]
 
 
 def _kept(mapping: dict[str, int], wanted: Iterable[str] | None, kind: str) -> dict[str, int]:

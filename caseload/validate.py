@@ -246,7 +246,7 @@ class _Checks:
         self.masks: list[tuple[str, pl.Expr]] = []
         for rp in raw.row_problems:
             self.masks.append((rp.problem, pl.col(LINE).is_in(rp.lines)))
-        self.line_lists = {rp.problem: rp.lines for rp in raw.row_problems}
+        self.more_lines = {rp.problem: rp.more_lines for rp in raw.row_problems}
         self.groups: list[ProblemGroup] = []
 
     def add(self, problem: str, mask: pl.Expr) -> None:
@@ -256,9 +256,9 @@ class _Checks:
         return self.raw.headers.get(canonical, canonical)
 
     def group(self, problem: str, lines: list[int]) -> ProblemGroup:
-        lines = sorted(lines)
-        if problem in self.line_lists:  # a reading problem: its own lines (may span several)
-            lines = self.line_lists[problem]
+        """Rows starting on `lines`; a row read over several lines counts each of them."""
+        more = self.more_lines.get(problem, {})
+        lines = sorted(lines + [n for start in lines for n in more.get(start, [])])
         return ProblemGroup(self.raw.path, problem, len(lines), lines, self.raw.unit)
 
     def evaluate(self, frame: pl.DataFrame) -> pl.DataFrame:
