@@ -26,6 +26,7 @@ import codecs
 import csv
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -135,17 +136,20 @@ def read_table(
 
 
 def _check_path(p: Path) -> None:
-    if not p.exists():
-        raise InputError(p, "no such file")
-    if p.is_dir():
+    try:
+        info = p.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(p, "no such file") from None
+    except OSError as exc:
+        raise InputError(p, f"cannot be read ({exc.strerror or 'permission denied'})") from None
+    if stat.S_ISDIR(info.st_mode):
         raise InputError(p, "is a directory, not a file")
     try:
         with p.open("rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
             first = fh.read(1)
     except OSError as exc:
         raise InputError(p, f"cannot be read ({exc.strerror or 'permission denied'})") from None
-    if size == 0 and not first:
+    if not first:
         raise InputError(p, "is empty")
 
 
