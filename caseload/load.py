@@ -55,6 +55,7 @@ SEPARATORS = (",", "\t", ";", "|")
 _SEP_NAMES = {",": "commas", "\t": "tabs", ";": "semicolons", "|": "bars"}
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 _CHUNK = 1 << 22
+_PY_BATCH = 50_000
 _NL = "__nl"  # line breaks inside the record's cells
 
 TABLES: dict[str, tuple[dict[str, Tiers], tuple[str, ...]]] = {
@@ -625,12 +626,15 @@ def _parse_polars(
 
 
 def _parse_python(p: Path, source: Path, header: _Header, width: int, first: int) -> pl.DataFrame:
-    """The slow, exact reader for files polars refuses: Python's csv, line by line."""
-    columns: list[list[str]] = [[] for _ in range(width)]
-    starts: list[int] = []
-    breaks: list[int] = []
-    n_all: list[int] = []
-    n_content: list[int] = []
+    """The slow, exact reader for files polars refuses: Python's csv, line by line.
+
+    Rows are turned into polars frames every `_PY_BATCH` rows, so that Python holds only a
+    batch of strings at a time.
+    """
+    schema = {**{f"c{i}": pl.String for i in range(width)}, LINE: pl.Int64, _NL: pl.Int64,
+              "__n_all": pl.Int64, "__n_content": pl.Int64}
+    frames: list[pl.DataFrame] = []
+    batch: list[list] = []
     try:
         with source.open(encoding="utf-8", newline="") as fh:
             for _ in range(header.end + 1):
@@ -639,29 +643,21 @@ def _parse_python(p: Path, source: Path, header: _Header, width: int, first: int
             line = first
             for row in reader:
                 end = reader.line_num + header.end + 1
-                starts.append(line)
-                breaks.append(end - line)
-                n_all.append(len(row) if row else 1)
                 content = len(row)
                 while content > 0 and not row[content - 1].strip():
                     content -= 1
-                n_content.append(content)
-                for i in range(width):
-                    columns[i].append(row[i] if i < len(row) else "")
+                cells = row[:width] + [""] * (width - len(row))
+                batch.append([*cells, line, end - line, len(row) or 1, content])
                 line = end + 1
+                if len(batch) == _PY_BATCH:
+                    frames.append(pl.DataFrame(batch, schema=schema, orient="row"))
+                    batch = []
     except UnicodeDecodeError:
         raise _NotUtf8 from None
     except csv.Error:
         raise InputError(p, "is not a readable table (the CSV cannot be parsed)") from None
-    return pl.DataFrame(
-        {
-            **{f"c{i}": pl.Series(col, dtype=pl.String) for i, col in enumerate(columns)},
-            LINE: pl.Series(starts, dtype=pl.Int64),
-            _NL: pl.Series(breaks, dtype=pl.Int64),
-            "__n_all": pl.Series(n_all, dtype=pl.Int64),
-            "__n_content": pl.Series(n_content, dtype=pl.Int64),
-        }
-    )
+    frames.append(pl.DataFrame(batch, schema=schema, orient="row"))
+    return pl.concat(frames, rechunk=True)
 
 
 def _field_counts(

@@ -103,7 +103,9 @@ def test_header_cell_with_a_line_break(tmp_path):
     check_lines(write(tmp_path, b), b.expected)
 
 
-def test_stray_quote_falls_back_to_python_csv_with_the_same_lines(tmp_path):
+@pytest.mark.parametrize("batch", [2, 50_000])
+def test_stray_quote_falls_back_to_python_csv_with_the_same_lines(tmp_path, monkeypatch, batch):
+    monkeypatch.setattr(load, "_PY_BATCH", batch)
     b = Builder().raw("标题").header().record().raw("").record(name=f"多行{chr(10)}名字")
     b.raw(f'L{b.line},张"三,00101,100,2024-03-01')
     b.expected.append(b.line - 1)
