@@ -129,12 +129,3 @@ def header_lookup(tiers: dict[str, Tiers]) -> dict[str, list[tuple[str, int]]]:
             for name in names:
                 lookup.setdefault(normalise_header(name), []).append((canonical, tier))
     return lookup
-
-
-def build_lookup(table: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str, int]]]:
-    """Normalised header -> [(canonical, rank)] for a flat table; rank 0 is listed first."""
-    lookup: dict[str, list[tuple[str, int]]] = {}
-    for canonical, names in table.items():
-        for rank, name in enumerate(names):
-            lookup.setdefault(normalise_header(name), []).append((canonical, rank))
-    return lookup

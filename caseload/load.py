@@ -17,6 +17,8 @@ How a CSV is read, and why line numbers stay right:
   against the raw text, only for the rows whose last column came back empty.
 - A file polars refuses (a stray quote mid-field) is read with Python's `csv` module instead:
   slower, and only ever for such files.
+- GB18030/GBK (and UTF-16) files are converted to a temporary UTF-8 file in a stream, a few
+  megabytes at a time, never held in memory twice; the temporary file is always removed.
 - Never echo what polars says: its messages quote cell values (client names, ID numbers).
 """
 

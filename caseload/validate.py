@@ -33,8 +33,8 @@ from caseload.load import LINE, RawTable, vocabulary_key
 
 FIRST_LINES_SHOWN = 5
 NAMED_DUPLICATES = 5
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d")
-_FULL_WIDTH = r"[\u3000\uff01-\uff5e]"
+# Dates read: 2024-03-01, 2024/3/1, 20240301, 2024年3月1日, 2024.3.1 (a time after them is
+# ignored); see `_with_date`.
 _ODD_ID = r"[\s\x00-\x1f\x7f]|^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
 _ODD_ID_RE = re.compile(_ODD_ID)
 _MANY_DISTINCT = 20_000
