@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
 from caseload.config import ReadOptions, Settings
+from caseload.errors import RowProblemsError
 from caseload.load import read_table
 from caseload.plan import Plan, make_plan
 from caseload.report import CheckReport, build_check_report, input_note
 from caseload.validate import Validated, validate_clients, validate_officers
 from caseload.workload import Workload, count_workload
 
-# Personal data is never needed to count or plan, so it is never read.
+# Personal data is never needed to count or plan: those columns are dropped as the file is
+# read, never validated, kept or shown.
 CLIENT_COLUMNS_FOR_PLANNING = (
     "client_id", "officer_id", "branch", "branch_id", "balance", "risk_class", "group_id",
     "assigned_since", "pinned", "segment",
@@ -39,14 +42,33 @@ def load_inputs(
     read: ReadOptions | None = None,
     officer_read: ReadOptions | None = None,
 ) -> Inputs:
+    """Read and validate both exports; row problems of both files are reported together.
+
+    `--header-row` and `--sheet` describe the client export; the roster's header and sheet
+    are detected unless `officer_read` says otherwise.
+    """
     read = read or ReadOptions()
-    officers = validate_officers(
-        read_table(officers_path, "officers", officer_read or read), read.skip_bad_rows
-    )
-    clients = validate_clients(
-        read_table(clients_path, "clients", read, wanted=CLIENT_COLUMNS_FOR_PLANNING),
-        read.skip_bad_rows,
-    )
+    officer_read = officer_read or dataclasses.replace(read, header_row=None, sheet=None)
+    problems: list[RowProblemsError] = []
+    try:
+        officers = validate_officers(
+            read_table(officers_path, "officers", officer_read), read.skip_bad_rows
+        )
+    except RowProblemsError as exc:
+        problems.append(exc)
+    try:
+        clients = validate_clients(
+            read_table(clients_path, "clients", read, wanted=CLIENT_COLUMNS_FOR_PLANNING),
+            read.skip_bad_rows,
+        )
+    except RowProblemsError as exc:
+        problems.append(exc)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise RowProblemsError(
+            "; ".join(p.message for p in problems), [d for p in problems for d in p.details]
+        )
     return Inputs(officers, clients)
 
 

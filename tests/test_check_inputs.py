@@ -1,0 +1,27 @@
+"""load_inputs: problems of both files in one run; --header-row describes the client export."""
+
+from __future__ import annotations
+
+from caseload.cli import app
+
+
+def test_problems_of_both_files_are_reported_together(runner, tmp_path):
+    o, c = tmp_path / "officers.csv", tmp_path / "clients.csv"
+    o.write_text("officer_id,name,branch,status\n001,甲,B1,active\n002,乙,B1,retired?\n",
+                 encoding="utf-8")
+    c.write_text("client_id,officer_id,branch\nC1,001,B1\n,001,B1\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(o), str(c)])
+    assert result.exit_code == 2
+    assert "officers.csv" in result.stderr and "clients.csv" in result.stderr
+    assert "line 3" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_header_row_applies_to_clients_only(runner, tmp_path):
+    o, c = tmp_path / "officers.csv", tmp_path / "clients.csv"
+    o.write_text("officer_id,name,branch\n001,甲,B1\n", encoding="utf-8")
+    c.write_text("导出说明\n另一行说明\nclient_id,officer_id,branch\nC1,001,B1\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(o), str(c), "--header-row", "3",
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert '"clients": 1' in result.stdout
