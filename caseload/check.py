@@ -41,12 +41,15 @@ def load_inputs(
     clients_path: str | os.PathLike[str],
     read: ReadOptions | None = None,
     officer_read: ReadOptions | None = None,
+    client_names: bool = False,
 ) -> Inputs:
     """Read and validate both exports; row problems of both files are reported together.
 
     `--header-row` and `--sheet` describe the client export; the roster's header and sheet
-    are detected unless `officer_read` says otherwise.
+    are detected unless `officer_read` says otherwise. `client_names` keeps the client-name
+    column (for a plan a branch head reviews); other personal columns are always dropped.
     """
+    wanted = CLIENT_COLUMNS_FOR_PLANNING + (("client_name",) if client_names else ())
     read = read or ReadOptions()
     officer_read = officer_read or dataclasses.replace(read, header_row=None, sheet=None)
     problems: list[RowProblemsError] = []
@@ -58,7 +61,7 @@ def load_inputs(
         problems.append(exc)
     try:
         clients = validate_clients(
-            read_table(clients_path, "clients", read, wanted=CLIENT_COLUMNS_FOR_PLANNING),
+            read_table(clients_path, "clients", read, wanted=wanted),
             read.skip_bad_rows,
         )
     except RowProblemsError as exc:

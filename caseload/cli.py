@@ -375,6 +375,8 @@ def plan(
     sheet: SheetOpt = None,
     column_map: MapOpt = None,
     skip_bad_rows: SkipOpt = False,
+    show_personal_data: Annotated[bool, typer.Option(
+        "--show-personal-data", help="Client names in the plan unmasked (default: 张*).")] = False,
 ) -> None:
     """Write a client-level plan (one row per moved client, with its reason) for review.
 
@@ -393,10 +395,10 @@ def plan(
         read = _read_options(resolved, header_row, sheet, skip_bad_rows)
         target = check_target(out, [officers, clients], force)
         with _status("Reading the exports…"):
-            inputs = load_inputs(officers, clients, read)
+            inputs = load_inputs(officers, clients, read, client_names=True)
         with _status("Planning…"):
             outcome = run(inputs, settings)
-        write_frame(plan_frame(outcome.plan), target)
+        write_frame(plan_frame(outcome.plan, inputs.clients.frame, show_personal_data), target)
         render_plan(outcome.report, outcome.plan, str(target), _console(), _lang(resolved))
         incomplete = outcome.report.summary["cannot_place"] > 0 or bool(
             outcome.report.still_over)

@@ -6,9 +6,10 @@ import polars as pl
 
 from caseload.load import LINE
 from caseload.plan import Plan
+from caseload.privacy import masked
 
 PLAN_FILE_COLUMNS = (
-    "client_id", "from_officer_id", "from_officer_name", "to_officer_id", "to_officer_name",
+    "client_id", "client_name", "from_officer_id", "from_officer_name", "to_officer_id", "to_officer_name",
     "branch", "to_branch", "group_id", "risk_class", "balance", "assigned_since",
     "from_before", "from_after", "to_before", "to_after", "crosses_branch", "reason",
     "source_line",
@@ -24,11 +25,22 @@ def branch_names(officers: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def plan_frame(plan: Plan) -> pl.DataFrame:
+def plan_frame(plan: Plan, book: pl.DataFrame | None = None,
+               show_personal: bool = False) -> pl.DataFrame:
+    """The moves as a branch head reviews them; with the book, client names (masked by default).
+
+    ID numbers and phones are never put in a plan: a name is enough to recognise a client.
+    """
     names = plan.officers.select("officer_id", "name")
     branches = branch_names(plan.officers)
+    moves = plan.moves
+    if book is not None and "client_name" in book.columns:
+        people = masked(book.select(LINE, "client_name"), show=show_personal)
+        moves = moves.join(people, on=LINE, how="left")
+    else:
+        moves = moves.with_columns(pl.lit(None, pl.String).alias("client_name"))
     return (
-        plan.moves
+        moves
         .join(names.rename({"officer_id": "from_officer_id", "name": "from_officer_name"}),
               on="from_officer_id", how="left")
         .join(names.rename({"officer_id": "to_officer_id", "name": "to_officer_name"}),

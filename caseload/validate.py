@@ -22,6 +22,7 @@ import polars as pl
 
 from caseload.columns import (
     FALSE_WORDS,
+    PERSONAL_COLUMNS,
     RISK_WORDS,
     STATUS_WORDS,
     TRUE_WORDS,
@@ -455,8 +456,10 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
               for c, t in CLIENT_COLUMNS.items() if c not in cols]
     if words:
         frame = frame.with_columns(words)
+    personal = [c for c in PERSONAL_COLUMNS if c in cols]  # only when a caller asked for them
     frame = checks.evaluate(frame).with_columns(final).select(
-        LINE, "client_id", *CLIENT_COLUMNS, BAD
+        LINE, "client_id", *CLIENT_COLUMNS,
+        *[pl.col(c).str.strip_chars().replace("", None).alias(c) for c in personal], BAD
     )
     return _finish(checks, frame, "client_id", "officer_id", "client", "officer", skip_bad_rows)
 
