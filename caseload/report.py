@@ -53,6 +53,17 @@ class CheckReport:
         return sorted(rows, key=lambda o: (-o["accounts"] / o["capacity"], -o["accounts"],
                                            o["officer_id"]))
 
+    def left_out(self, total_line_label: str) -> list[tuple[str, str, int, list[int]]]:
+        """(file, problem, rows, lines) for every row left out or folded, total lines included."""
+        rows = []
+        for note in self.inputs:
+            for g in [*note.skipped, *note.notes]:
+                rows.append((note.path, g.problem, g.count, g.lines))
+            if note.total_lines:
+                rows.append((note.path, total_line_label, len(note.total_lines),
+                             note.total_lines))
+        return rows
+
     def to_json(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,

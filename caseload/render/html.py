@@ -415,13 +415,7 @@ def _cannot_place(report: CheckReport, lang: str) -> str:
 
 def _inputs(report: CheckReport, lang: str) -> str:
     out = ['<section id="inputs">', f"<h2>{_e(label('inputs_title', lang))}</h2>"]
-    rows = []
-    for note in report.inputs:
-        for g in [*note.skipped, *note.notes]:
-            rows.append((note.path, g.problem, g.count, g.lines))
-        if note.total_lines:
-            rows.append((note.path, label("total_lines", lang), len(note.total_lines),
-                         note.total_lines))
+    rows = report.left_out(label("total_lines", lang))
     if not rows:
         out.append(_empty("nothing_left_out", lang))
     else:

@@ -140,13 +140,7 @@ def _shortfalls(report: CheckReport, console: Console, lang: str) -> None:
 
 
 def _inputs(report: CheckReport, console: Console, lang: str) -> None:
-    rows = []
-    for note in report.inputs:
-        for g in [*note.skipped, *note.notes]:
-            rows.append((note.path, g.problem, g.count, g.lines))
-        if note.total_lines:
-            rows.append((note.path, label("total_lines", lang), len(note.total_lines),
-                         note.total_lines))
+    rows = report.left_out(label("total_lines", lang))
     if not rows:
         return
     t = Table(title=label("inputs_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
