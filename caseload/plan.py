@@ -50,6 +50,7 @@ class _Unit:
 
 def make_plan(work: Workload, settings: Settings) -> Plan:
     units, members = _units(work, settings)
+    units = _with_fits(work, settings, units)
     over = work.officers.filter("over").select("officer_id", "accounts", "limit")
     shed, still_over = _choose_sheds(units, over)
     orphans = units.filter(pl.col("owner").is_null())
@@ -104,17 +105,56 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
     return units, members
 
 
+def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame) -> pl.DataFrame:
+    """Mark households that some receiver within the scope has room for, before any move.
+
+    A household no single receiver could take can never be placed; choosing it to leave would
+    only keep its officer over where smaller households would have fitted. The levels mirror
+    `_place`: the branch (not for clients without one), then the region, then the bank.
+    """
+    roster = work.officers
+    room = roster.filter((pl.col("status") == "active") & ~pl.col("over")).select(
+        pl.col("branch_key").fill_null(_NO_BRANCH), (pl.col("limit") - pl.col("accounts"))
+        .alias("room"),
+    )
+    regions = (
+        roster.filter(pl.col("branch_key").is_not_null() & pl.col("region").is_not_null())
+        .group_by("branch_key").agg(pl.col("region").min())
+    )
+    best = units.select("uid", "size", "unit_branch").join(
+        room.group_by("branch_key").agg(pl.col("room").max().alias("in_branch")),
+        left_on="unit_branch", right_on="branch_key", how="left",
+    )
+    reach = [pl.when(pl.col("unit_branch") != _NO_BRANCH).then(pl.col("in_branch"))]
+    if settings.scope in ("region", "all"):
+        in_region = room.join(regions, on="branch_key").group_by("region").agg(
+            pl.col("room").max().alias("in_region")
+        )
+        best = best.join(regions, left_on="unit_branch", right_on="branch_key", how="left") \
+            .join(in_region, on="region", how="left")
+        reach.append(pl.col("in_region"))
+    if settings.scope == "all":
+        reach.append(pl.lit(room["room"].max(), pl.Int64))
+    fits = best.select("uid", (pl.col("size") <= pl.max_horizontal(reach).fill_null(0))
+                       .alias("fits"))
+    return units.join(fits, on="uid", how="left").sort("uid")
+
+
 # ---------------------------------------------------------------- choosing what leaves
 
 
 def _choose_sheds(units: pl.DataFrame, over: pl.DataFrame) -> tuple[list[int], pl.DataFrame]:
-    """Per over-limit officer, the households that leave: fewest clients, then preference."""
+    """Per over-limit officer, the households that leave: fewest clients, then preference.
+
+    Only households that fit some receiver are chosen; what cannot leave for lack of room is
+    reported as such by `_assemble`, what cannot leave because it must stay is said here.
+    """
     excess = {
         oid: acc - lim
         for oid, acc, lim in over.select("officer_id", "accounts", "limit").rows()
     }
     own = units.filter(pl.col("owner").is_not_null() & ~pl.col("blocked")).select(
-        "owner", "uid", "size", "recent"
+        "owner", "uid", "size", "recent", "fits"
     )
     chosen: list[int] = []
     left: dict[str, tuple[int, str]] = {}
@@ -125,15 +165,15 @@ def _choose_sheds(units: pl.DataFrame, over: pl.DataFrame) -> tuple[list[int], p
     for oid in sorted(excess):
         need = excess[oid]
         rows = by_owner.get(oid, [])
-        settled = [(uid, size) for _, uid, size, recent in rows if not recent]
-        fresh = [(uid, size) for _, uid, size, recent in rows if recent]
+        settled = [(uid, size) for _, uid, size, recent, fits in rows if fits and not recent]
+        fresh = [(uid, size) for _, uid, size, recent, fits in rows if fits and recent]
         settled_total = sum(s for _, s in settled)
         if settled_total >= need:
             picked = pick_min_sum(settled, need)
         else:
             picked = [u for u, _ in settled] + pick_min_sum(fresh, need - settled_total)
         chosen.extend(picked)
-        movable = settled_total + sum(s for _, s in fresh)
+        movable = sum(r[2] for r in rows)  # placeable or not
         if movable < need:
             left[oid] = (need - movable, "pinned or non-performing clients stay")
     still_over = pl.DataFrame(

@@ -195,6 +195,33 @@ def test_household_with_one_non_performing_member_stays_whole():
     assert set(moved(plan)) == {"S0000", "S0001"}
 
 
+def test_a_household_no_receiver_can_take_is_not_chosen_to_leave():
+    # excess 2: the household of 2 is preferred (shortest relationship) but B and C have room
+    # for one client each; the two singles go instead
+    day = AS_OF - dt.timedelta(days=200)
+    clients = [client("s1", "A"), client("s2", "A"), client("P", "A", pinned=True),
+               client("h1", "A", group_id="H", assigned_since=day),
+               client("h2", "A", group_id="H", assigned_since=day)]
+    officers = [officer("A", capacity=3), officer("B", capacity=1), officer("C", capacity=1)]
+    _, plan = plan_for(officers, clients)
+    assert moved(plan) == {"s1": "B", "s2": "C"}
+    assert plan.still_over.is_empty()
+    # with room for the household, it is the one that leaves
+    officers[1]["capacity"] = 2
+    _, plan = plan_for(officers, clients)
+    assert moved(plan) == {"h1": "B", "h2": "B"}
+
+
+def test_only_households_too_big_to_place_left_says_no_room():
+    clients = book("A", 2, group_id="H") + [client("P", "A", pinned=True)]
+    _, plan = plan_for([officer("A", capacity=1), officer("B", capacity=1)], clients)
+    assert plan.moves.is_empty()
+    row = plan.still_over.row(0, named=True)
+    assert row == {"officer_id": "A", "excess_left": 2,
+                   "why": "no receiver with room within the allowed scope"}
+    assert plan.branches.row(0, named=True)["cannot_place"] == 2
+
+
 def test_household_too_big_for_any_receiver_is_not_split():
     clients = book("D", 3, group_id="H1")
     officers = [officer("D", status="departed"), officer("B", capacity=2),

@@ -8,6 +8,7 @@ households whole, moves in scope, the fewest clients moved, the same plan every 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import re
 from collections import defaultdict
@@ -160,7 +161,8 @@ def households(work: Workload) -> dict[tuple, list[dict]]:
     return out
 
 
-PROFILE = settings(max_examples=60, deadline=None,
+# PLAN_EXAMPLES=2000 for a long soak; the default keeps the file well under a minute
+PROFILE = settings(max_examples=int(os.environ.get("PLAN_EXAMPLES", "60")), deadline=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -291,13 +293,36 @@ def test_moves_stay_in_scope_and_cross_only_without_room(case):
 # ---------------------------------------------------------------- the fewest moves
 
 
+def largest_room(work: Workload, conf: Settings) -> dict[str | None, int]:
+    """Household branch -> the most room any one receiver within the scope has, before moves."""
+    receivers = work.officers.filter((pl.col("status") == "active") & ~pl.col("over"))
+    room = [(b, lim - acc) for b, lim, acc in
+            receivers.select("branch_key", "limit", "accounts").rows()]
+    region = dict(work.officers.drop_nulls("branch_key").group_by("branch_key")
+                  .agg(pl.col("region").min()).rows())
+    out: dict[str | None, int] = {}
+    for branch in set(unit_branches(work).values()):
+        reach = [0]
+        if branch is not None:
+            reach += [r for b, r in room if b == branch]
+            if conf.scope in ("region", "all") and region.get(branch) is not None:
+                reach += [r for b, r in room if b is not None
+                          and region.get(b) == region[branch]]
+        if conf.scope == "all":
+            reach += [r for _, r in room]
+        out[branch] = max(reach)
+    return out
+
+
 def minimum_moves(work: Workload, conf: Settings) -> dict[str, tuple[int, bool]]:
     """Per over-limit officer, by brute force: (fewest clients that must leave, blocked short).
 
-    Households of movable (not pinned, performing) clients; settled ones (handed over more than
-    `recent_days` ago) only if they suffice, else all settled plus the fewest recent.
+    Households of movable (not pinned, performing) clients that some receiver in scope has
+    room for; settled ones (handed over more than `recent_days` ago) only if they suffice,
+    else all settled plus the fewest recent.
     """
     cutoff = conf.as_of - dt.timedelta(days=conf.recent_days)
+    unit_of, room = unit_branches(work), largest_room(work, conf)
     out = {}
     for oid, acc, lim in work.officers.filter("over").select("officer_id", "accounts",
                                                              "limit").rows():
@@ -305,10 +330,13 @@ def minimum_moves(work: Workload, conf: Settings) -> dict[str, tuple[int, bool]]
         units: dict[str, list[dict]] = defaultdict(list)
         for r in work.clients.filter(pl.col("officer_id") == oid).iter_rows(named=True):
             units[r["group_id"] or "\x00" + r["client_id"]].append(r)
-        settled, fresh = [], []
+        settled, fresh, movable = [], [], 0
         for members in units.values():
             if any(m["pinned"] or m["risk_class"] in NON_PERFORMING for m in members):
                 continue
+            movable += len(members)
+            if len(members) > room[unit_of[members[0]["client_id"]]]:
+                continue  # no receiver could take it whole
             recent = any(m["assigned_since"] is not None and m["assigned_since"] > cutoff
                          for m in members)
             (fresh if recent else settled).append(len(members))
@@ -324,23 +352,34 @@ def minimum_moves(work: Workload, conf: Settings) -> dict[str, tuple[int, bool]]
             best = least_at_least(settled, need)
         else:
             best = sum(settled) + least_at_least(fresh, need - sum(settled))
-        out[oid] = (best, sum(settled) + sum(fresh) < need)
+        out[oid] = (best, movable < need)
     return out
 
 
-def _check_minimal(work: Workload, plan: Plan, conf: Settings) -> None:
+def _check_minimal(work: Workload, plan: Plan, conf: Settings, exact: bool) -> None:
+    """Each over-limit officer gives its brute-force minimum; never more.
+
+    With room to spare (`exact`) it is exactly the minimum. Where receivers run short, a
+    chosen household may find no room after all: the officer then gives less, and either is
+    within the limit anyway (households overshot) or is listed as short of room.
+    """
     why = dict(plan.still_over.select("officer_id", "why").rows())
     moved_out = dict(plan.moves.filter(pl.col("orphan").is_null())
                      .group_by("from_officer_id").len().rows())
+    excess = dict(work.officers.filter("over").select(
+        "officer_id", pl.col("accounts") - pl.col("limit")).rows())
     for oid, (best, short) in minimum_moves(work, conf).items():
-        if "no receiver" in why.get(oid, ""):
-            assert moved_out.get(oid, 0) <= best
-            continue
-        assert moved_out.get(oid, 0) == best, (oid, best, moved_out.get(oid, 0))
+        out = moved_out.get(oid, 0)
+        assert out <= best, (oid, best, out)
         if short:
-            assert oid in why and "pinned or non-performing" in why[oid]
+            assert "pinned or non-performing clients stay" in why[oid]
+        if exact:
+            assert out == best, (oid, best, out)
+            assert (oid in why) == short
+        elif oid not in why:
+            assert out >= excess[oid]
         else:
-            assert oid not in why
+            assert short or "no receiver" in why[oid]
 
 
 @PROFILE
@@ -348,7 +387,7 @@ def _check_minimal(work: Workload, plan: Plan, conf: Settings) -> None:
 def test_moves_are_the_fewest_possible(case):
     officers, clients, conf = frames(case)
     work, plan = run(officers, clients, conf)
-    _check_minimal(work, plan, conf)
+    _check_minimal(work, plan, conf, exact=False)
 
 
 @PROFILE
@@ -356,7 +395,7 @@ def test_moves_are_the_fewest_possible(case):
 def test_with_ample_room_everything_moves_and_no_more(case):
     officers, clients, conf = frames(case)
     work, plan = run(officers, clients, conf)
-    _check_minimal(work, plan, conf)
+    _check_minimal(work, plan, conf, exact=True)
     best = minimum_moves(work, conf)
     orphans = work.clients.filter(pl.col("orphan").is_not_null())
     unit_of = unit_branches(work)
