@@ -132,7 +132,13 @@ def apply_plan(
     names = None
     if roster is not None:
         names = dict(zip(roster["officer_id"], roster["name"], strict=True))
-    replacements = _rewrite(raw, lines, moves, names)
+    # Every line of a planned client is rewritten: a repeated identical row, counted once,
+    # would otherwise keep the old officer and leave the client under two officers.
+    every_line = raw.frame.select(
+        pl.col("client_id").str.normalize("NFKC").str.strip_chars(), LINE
+    )
+    targets = moves.select("client_id", "to_officer_id").join(every_line, on="client_id")
+    replacements = _rewrite(raw, lines, targets, names)
     for line_no, new in replacements.items():
         lines[line_no - 1] = new
     out = newline.join(lines) + (newline if trailing else "")

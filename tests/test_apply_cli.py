@@ -401,6 +401,25 @@ def test_planned_client_on_several_lines_is_refused(runner, tmp_path):
     assert digest(export.clients, plan_path) == hashes
 
 
+def test_a_repeated_client_row_changes_on_every_line(runner, tmp_path):
+    rows = client_rows()
+    rows.append(list(rows[4]))  # client 5 exported twice, identically: counted once
+    export = write_export(tmp_path, rows=rows)
+    plan_path = write_plan(tmp_path / "plan.csv", [("001200000005", "001", "002")])
+    out = tmp_path / "updated.csv"
+    result = apply(runner, export, plan_path, out)
+    assert result.exit_code == 0, result.output
+    assert "1 clients reassigned" in result.stdout
+    changed = changed_lines(export, out)
+    assert len(changed) == 2
+    assert {(after[0], after[ID_COL]) for _, after in changed.values()} == \
+        {("001200000005", "002")}
+    # the result reads back: the client is not under two officers
+    again = runner.invoke(app, ["check", str(export.officers), str(out), "--threshold", "10",
+                                "--as-of", AS_OF, "--format", "json"])
+    assert again.exit_code in (0, 1), again.output
+
+
 def test_apply_refuses_an_xlsx_export(runner, tmp_path):
     export = write_export(tmp_path)
     frame = pl.read_csv(export.clients, skip_rows=1, infer_schema=False, encoding="gb18030")
