@@ -17,10 +17,11 @@ from pathlib import Path
 
 import polars as pl
 
-from caseload.config import ReadOptions
+from caseload.config import ReadOptions, Settings
 from caseload.errors import InputError, PlanRefusedError
 from caseload.load import LINE, RawTable, detect_encoding, read_table
 from caseload.validate import validate_clients
+from caseload.workload import limit_expr
 
 PLAN_COLUMNS = ("client_id", "from_officer_id", "to_officer_id")
 SHOWN = 5
@@ -30,7 +31,7 @@ SHOWN = 5
 class Applied:
     data: bytes
     moved: int
-    loads: pl.DataFrame  # officer_id, before, after (officers touched by the plan)
+    loads: pl.DataFrame  # officer_id, before, after (+ limit, over_after given a roster)
 
 
 def read_plan(path: str | os.PathLike[str]) -> pl.DataFrame:
@@ -109,7 +110,9 @@ def apply_plan(
     plan_path: str,
     roster: pl.DataFrame | None = None,
     read: ReadOptions | None = None,
+    settings: Settings | None = None,
 ) -> Applied:
+    """The rewritten export, and the loads of the officers involved (with limits, given a roster)."""
     read = read or ReadOptions()
     raw = read_table(clients_path, "clients", read)
     if raw.encoding in ("xlsx", "parquet"):
@@ -160,6 +163,11 @@ def apply_plan(
                       pl.col("after").fill_null(0).cast(pl.Int64))
         .sort("officer_id")
     )
+    if roster is not None:  # a hand-edited plan may push someone over: say so
+        limits = roster.select("officer_id", limit_expr(settings or Settings()).alias("limit"))
+        loads = loads.join(limits, on="officer_id", how="left").with_columns(
+            (pl.col("after") > pl.col("limit")).fill_null(False).alias("over_after")
+        )
     return Applied(data=data, moved=moves.height, loads=loads)
 
 

@@ -414,6 +414,8 @@ def apply(
     officers: Annotated[Path | None, typer.Option(
         "--officers", help="Roster: also update the officer-name column and check receivers.")]
     = None,
+    threshold: ThresholdOpt = None,
+    grade_limit: GradeOpt = None,
     force: ForceOpt = False,
     lang: LangOpt = None,
     config: ConfigOpt = None,
@@ -421,7 +423,11 @@ def apply(
     header_row: HeaderRowOpt = None,
     column_map: MapOpt = None,
 ) -> None:
-    """Write the client export with the managing officer changed for exactly the planned clients."""
+    """Write the client export with the managing officer changed for exactly the planned clients.
+
+    With --officers, the officer-name column follows, receivers must be active officers, and
+    the new loads are shown against each officer's limit (a hand-edited plan may exceed it).
+    """
     with _errors():
         from caseload.apply import apply_plan, read_plan
         from caseload.load import read_table
@@ -429,7 +435,8 @@ def apply(
         from caseload.render.table import render_applied
         from caseload.validate import validate_officers
 
-        resolved = _configure(config, None, None, None, None, lang, encoding, column_map)
+        resolved = _configure(config, threshold, None, grade_limit, None, lang, encoding,
+                              column_map)
         read = _read_options(resolved, header_row, None, False)
         inputs = [clients, plan_file] + ([officers] if officers else [])
         target = check_target(out, inputs, force)
@@ -437,7 +444,8 @@ def apply(
         if officers is not None:
             roster = validate_officers(read_table(officers, "officers")).frame
         plan_rows = read_plan(plan_file)
-        applied = apply_plan(clients, plan_rows, str(plan_file), roster, read)
+        applied = apply_plan(clients, plan_rows, str(plan_file), roster, read,
+                             resolved.settings(dt.date.today()))
         atomic_write(target, applied.data)
         render_applied(applied, roster, str(target), _console(), _lang(resolved))
 

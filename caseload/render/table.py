@@ -178,18 +178,21 @@ def render_plan(report: CheckReport, plan, target: str, console: Console,
 def render_applied(applied, roster, target: str, console: Console, lang: str = "en") -> None:
     """After `apply`: how many clients changed hands and the new loads of those involved."""
     console.print(f"{applied.moved:,} clients reassigned; written to {target}")
-    limits = {}
-    if roster is not None:
-        limits = dict(zip(roster["officer_id"].to_list(), roster["capacity"].to_list(),
-                          strict=True))
+    with_limits = "limit" in applied.loads.columns
     t = Table(title="Loads of the officers involved", box=box.SIMPLE_HEAD, title_justify="left")
     t.add_column(label("staff", lang))
     t.add_column("Before", justify="right")
     t.add_column("After", justify="right")
-    for oid, before, after in applied.loads.rows():
-        t.add_row(oid, str(before), str(after))
+    if with_limits:
+        t.add_column(label("limit_col", lang), justify="right")
+        t.add_column(label("flag", lang))
+    for row in applied.loads.to_dicts():  # the officers touched by the plan: a few
+        cells = [row["officer_id"], str(row["before"]), str(row["after"])]
+        if with_limits:
+            over = Text(label("flag_over", lang), style="bold red") if row["over_after"] else ""
+            cells += ["" if row["limit"] is None else str(row["limit"]), over]
+        t.add_row(*cells)
     console.print(t)
-    del limits
 
 
 def render_history(found: dict, console: Console, lang: str = "en") -> None:
