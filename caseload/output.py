@@ -34,12 +34,22 @@ def check_target(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike
     return target
 
 
+def _mode_for(target: Path) -> int:
+    """The replaced file's mode, else what the umask gives a new file."""
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(target: Path, data: bytes) -> None:
     """Write to a temporary file beside the target, then rename it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600; a report is meant to be shared
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

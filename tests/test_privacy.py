@@ -60,3 +60,15 @@ def test_check_output_holds_no_personal_data(runner, people, fmt):
         for value in sample[column].to_list():
             if len(value) >= 3:  # two-character names can collide with officer names
                 assert value not in result.stdout
+
+
+def test_written_files_follow_the_umask(runner, tmp_path):
+    import os
+
+    out = tmp_path / "moves.csv"
+    old = os.umask(0o022)
+    try:
+        runner.invoke(app, ["plan", *ZH, "--out", str(out), "--as-of", "2026-11-20"])
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
