@@ -284,7 +284,7 @@ def check(
 
         resolved = _configure(config, threshold, near, grade_limit, scope, lang, encoding,
                               column_map, history)
-        settings = resolved.settings(_as_of(as_of))
+        settings = resolved.settings(_as_of(as_of), _lang(resolved))
         read = _read_options(resolved, header_row, sheet, skip_bad_rows)
         target = None
         if report_file is not None:
@@ -391,7 +391,7 @@ def plan(
 
         resolved = _configure(config, threshold, near, grade_limit, scope, lang, encoding,
                               column_map)
-        settings = resolved.settings(_as_of(as_of))
+        settings = resolved.settings(_as_of(as_of), _lang(resolved))
         read = _read_options(resolved, header_row, sheet, skip_bad_rows)
         target = check_target(out, [officers, clients], force)
         with _status("Reading the exports…"):

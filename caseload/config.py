@@ -36,6 +36,7 @@ class Settings:
     scope: str = "branch"
     recent_days: int = DEFAULT_RECENT_DAYS
     as_of: dt.date = field(default_factory=dt.date.today)
+    lang: str = "en"  # of the planner's sentences (reasons, why an officer stays over)
 
     def __post_init__(self) -> None:
         if self.threshold < 1:
@@ -76,8 +77,8 @@ class Resolved:
     sources: dict[str, str]
     file: str | None
 
-    def settings(self, as_of: dt.date) -> Settings:
-        return Settings(
+    def settings(self, as_of: dt.date, lang: str = "en") -> Settings:
+        return Settings(lang=lang,
             threshold=self.values["threshold"], near_fraction=self.values["near_fraction"],
             grade_limits=dict(self.values["grade_limits"]), scope=self.values["scope"],
             recent_days=self.values["recent_days"], as_of=as_of,

@@ -23,6 +23,7 @@ import polars as pl
 from caseload.columns import NON_PERFORMING
 from caseload.config import Settings
 from caseload.load import LINE
+from caseload.plan_words import words
 from caseload.workload import Workload
 
 _NO_BRANCH = "\x00none"
@@ -52,7 +53,7 @@ def make_plan(work: Workload, settings: Settings) -> Plan:
     units, members = _units(work, settings)
     units = _with_fits(work, settings, units)
     over = work.officers.filter("over").select("officer_id", "accounts", "limit")
-    shed, still_over = _choose_sheds(units, over)
+    shed, still_over = _choose_sheds(units, over, words(settings.lang))
     orphans = units.filter(pl.col("owner").is_null())
     placement, unplaced_units = _place(work, settings, orphans, units, shed)
     return _assemble(work, settings, members, units, placement, unplaced_units, still_over)
@@ -143,7 +144,9 @@ def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame) -> pl.Da
 # ---------------------------------------------------------------- choosing what leaves
 
 
-def _choose_sheds(units: pl.DataFrame, over: pl.DataFrame) -> tuple[list[int], pl.DataFrame]:
+def _choose_sheds(
+    units: pl.DataFrame, over: pl.DataFrame, w: dict[str, str]
+) -> tuple[list[int], pl.DataFrame]:
     """Per over-limit officer, the households that leave: fewest clients, then preference.
 
     Only households that fit some receiver are chosen; what cannot leave for lack of room is
@@ -175,7 +178,7 @@ def _choose_sheds(units: pl.DataFrame, over: pl.DataFrame) -> tuple[list[int], p
         chosen.extend(picked)
         movable = sum(r[2] for r in rows)  # placeable or not
         if movable < need:
-            left[oid] = (need - movable, "pinned or non-performing clients stay")
+            left[oid] = (need - movable, w["stays"])
     still_over = pl.DataFrame(
         {"officer_id": list(left), "excess_left": [v[0] for v in left.values()],
          "why": [v[1] for v in left.values()]},
@@ -346,7 +349,7 @@ def _assemble(
     residual = officers.filter("over_after").select(
         "officer_id", (pl.col("accounts_after") - pl.col("limit")).alias("excess_left")
     )
-    no_room = "no receiver with room within the allowed scope"
+    no_room = words(settings.lang)["no_room"]
     still_over = (
         residual.join(
             still_over.select("officer_id", "why", pl.col("excess_left").alias("blocked")),
@@ -413,43 +416,38 @@ def _assemble(
 
 def _reason(settings: Settings) -> pl.Expr:
     """A sentence per move: which rule chose this client, and this receiver."""
+    w = words(settings.lang)
     household = pl.when(pl.col("size") > 1).then(
-        pl.format("; household of {} moves together", pl.col("size"))
+        pl.format(w["household"], pl.col("size"))
     ).otherwise(pl.lit(""))
     why_client = (
         pl.when(pl.col("orphan") == "departed")
-        .then(pl.format("officer {} has departed", pl.col("officer_id")))
+        .then(pl.format(w["departed"], pl.col("officer_id")))
         .when(pl.col("orphan") == "unknown_officer")
-        .then(pl.format("officer {} is not on the roster", pl.col("officer_id")))
+        .then(pl.format(w["unknown"], pl.col("officer_id")))
         .when(pl.col("orphan") == "unassigned")
-        .then(pl.lit("client has no managing officer"))
+        .then(pl.lit(w["unassigned"]))
         .when(pl.col("recent"))
         .then(pl.format(
-            "{} is over the limit ({}/{}); handed over within {} days, moved because nothing "
-            "else could", pl.col("officer_id"), pl.col("from_before"), pl.col("from_limit"),
+            w["recent"], pl.col("officer_id"), pl.col("from_before"), pl.col("from_limit"),
             pl.lit(settings.recent_days)))
         .otherwise(pl.format(
-            "{} is over the limit ({}/{}); among the shortest relationships and smallest "
-            "balances of the movable clients", pl.col("officer_id"), pl.col("from_before"),
+            w["shed"], pl.col("officer_id"), pl.col("from_before"),
             pl.col("from_limit")))
     )
     home = pl.when(pl.col("unit_branch") != _NO_BRANCH).then(pl.col("unit_branch"))
     why_receiver = (
         pl.when((pl.col("level") == "branch") & (pl.col("branch_key") != pl.col("unit_branch")))
-        .then(pl.format("household kept together in branch {}: {} had the most room there",
-                        pl.col("unit_branch"), pl.col("to_officer_id")))
+        .then(pl.format(w["kept_together"], pl.col("unit_branch"), pl.col("to_officer_id")))
         .when(pl.col("level") == "branch")
-        .then(pl.format("{} had the most room in the branch", pl.col("to_officer_id")))
+        .then(pl.format(w["in_branch"], pl.col("to_officer_id")))
         .when(home.is_null())
-        .then(pl.format("no branch recorded for the client: {} had the most room",
-                        pl.col("to_officer_id")))
+        .then(pl.format(w["no_branch"], pl.col("to_officer_id")))
         .when(pl.col("level") == "region")
-        .then(pl.format("no room in branch {}: {} in the same region had the most room",
-                        home, pl.col("to_officer_id")))
-        .otherwise(pl.format("no room in branch {} or its region: {} had the most room",
-                             home, pl.col("to_officer_id")))
+        .then(pl.format(w["in_region"], home, pl.col("to_officer_id")))
+        .otherwise(pl.format(w["anywhere"], home, pl.col("to_officer_id")))
     )
-    return pl.concat_str([why_client, household, pl.lit("; "), why_receiver])
+    return pl.concat_str([why_client, household, pl.lit(w["then"]), why_receiver])
 
 
 def _branch_table(

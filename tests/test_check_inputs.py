@@ -25,3 +25,14 @@ def test_header_row_applies_to_clients_only(runner, tmp_path):
                                  "--format", "json"])
     assert result.exit_code == 0, result.stderr
     assert '"clients": 1' in result.stdout
+
+
+def test_plan_reasons_follow_the_language(runner, tmp_path):
+    import polars as pl
+
+    out = tmp_path / "moves.csv"
+    runner.invoke(app, ["plan", "sample_data/officers.csv", "sample_data/clients.csv",
+                        "--out", str(out), "--as-of", "2026-11-20", "--lang", "zh"])
+    reasons = pl.read_csv(out, infer_schema=False)["reason"]
+    assert reasons.str.contains("超上限|已调离|未分配|不在客户经理名单").all()
+    assert not reasons.str.contains("over the limit").any()
