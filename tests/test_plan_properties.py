@@ -21,21 +21,11 @@ from caseload.columns import NON_PERFORMING
 from caseload.config import Settings
 from caseload.plan import Plan, make_plan
 from caseload.workload import Workload, count_workload
+from tests.plan_frames import CLIENT_SCHEMA, OFFICER_SCHEMA
 
 AS_OF = dt.date(2026, 11, 20)
 RECENT_DAYS = 90
 
-OFFICER_SCHEMA = {
-    "__line": pl.Int64, "officer_id": pl.String, "name": pl.String, "branch": pl.String,
-    "branch_id": pl.String, "region": pl.String, "status": pl.String, "grade": pl.String,
-    "capacity": pl.Int64,
-}
-CLIENT_SCHEMA = {
-    "__line": pl.Int64, "client_id": pl.String, "officer_id": pl.String,
-    "officer_name": pl.String, "branch": pl.String, "branch_id": pl.String,
-    "segment": pl.String, "group_id": pl.String, "balance": pl.Float64,
-    "risk_class": pl.String, "assigned_since": pl.Date, "pinned": pl.Boolean,
-}
 
 
 def officers_frame(rows: list[dict]) -> pl.DataFrame:

@@ -432,13 +432,17 @@ def _inputs(report: CheckReport, lang: str) -> str:
     return "\n".join(out)
 
 
+MAX_MOVES_SHOWN = 2000
+
+
 def _moves(moves: pl.DataFrame, lang: str) -> str:
     cols = [c for c in MOVE_COLUMNS if c in moves.columns]
     heads = {"from_officer_id": "from", "to_officer_id": "to", "from_officer_name": "from_name",
              "to_officer_name": "to_name", "crosses_branch": "crosses_col", "reason": "why"}
     headers = [(_e(label(heads.get(c, c), lang)), False) for c in cols]
     body = []
-    for row in moves.select(cols).iter_rows():
+    shown = moves.head(MAX_MOVES_SHOWN)  # a page, not a database: the plan file has them all
+    for row in shown.select(cols).rows():
         cells = []
         for c, v in zip(cols, row, strict=True):
             if c == "crosses_branch":
@@ -447,6 +451,8 @@ def _moves(moves: pl.DataFrame, lang: str) -> str:
                 cells.append(_e(v))
         body.append(("", cells))
     summary = label("moves_show", lang).format(n=f"{moves.height:,}")
+    if moves.height > MAX_MOVES_SHOWN:
+        summary += " · " + label("more_rows", lang).format(n=f"{moves.height - MAX_MOVES_SHOWN:,}")
     return "\n".join(['<section id="moves">', f"<h2>{_e(label('moves_title', lang))}</h2>",
                       f"<details><summary>{_e(summary)}</summary>", _table(headers, body),
                       "</details></section>"])
