@@ -228,7 +228,8 @@ def _console(stderr: bool = False) -> Console:
 
     stream = _safe_stream(sys.stderr if stderr else sys.stdout)
     terminal = stream.isatty()
-    width = None if terminal else int(os.environ.get("COLUMNS", "0") or 0) or 100
+    columns = os.environ.get("COLUMNS", "")
+    width = None if terminal else (int(columns) if columns.isdigit() and int(columns) > 0 else 100)
     return Console(file=stream, width=width, no_color=not terminal or "NO_COLOR" in os.environ,
                    highlight=False, emoji=False, soft_wrap=False,
                    color_system="auto" if terminal else None)
