@@ -98,7 +98,10 @@ def test_rerunning_a_week_replaces_it(runner, tmp_path):
     assert result.exit_code == 0
     assert json.loads(result.stdout)["snapshots"][0]["as_of"] == "2026-11-06"
     table = runner.invoke(app, ["history", "--history", str(db)])
-    assert table.exit_code == 0 and "Persistent overload" in table.stdout
+    assert table.exit_code == 0 and "Over the limit several weeks running" in table.stdout
+    assert "by week" in table.stdout
+    row = next(ln for ln in table.stdout.splitlines() if ln.strip().startswith("07296"))
+    assert row.split()[-3:] == ["362", "362", "362"]  # the officer's load in each week
 
 
 class _Report:

@@ -3,6 +3,21 @@
 from __future__ import annotations
 
 LABELS: dict[str, dict[str, str]] = {
+    "moves_written": {"en": "{n} client moves written to {target}",
+                      "zh": "已写出 {n} 户调整建议：{target}"},
+    "over_col": {"en": "Over", "zh": "超上限"},
+    "near_col": {"en": "Near", "zh": "接近上限"},
+    "orphaned_col": {"en": "Orphaned", "zh": "无人管户"},
+    "applied": {"en": "{n} clients reassigned; written to {target}",
+                "zh": "已调整 {n} 户客户的管户客户经理：{target}"},
+    "loads_title": {"en": "Loads of the officers involved", "zh": "涉及客户经理的管户数"},
+    "no_weeks": {"en": "No weeks recorded yet.", "zh": "尚无周记录。"},
+    "weeks_title": {"en": "Weeks recorded", "zh": "已记录的周"},
+    "week": {"en": "Week", "zh": "周"},
+    "branch_weeks_title": {"en": "Largest load per branch, by week", "zh": "各支行每周最大管户数"},
+    "officer_weeks_title": {"en": "Officers over or near the limit this week, by week",
+                            "zh": "本周超上限或接近上限的客户经理（每周管户数）"},
+    "not_growing": {"en": "not growing", "zh": "未增长"},
     "more_rows": {"en": "… and {n} more rows (all of them in --format json/csv or --report)",
                   "zh": "……另有 {n} 行（完整内容见 --format json/csv 或 --report）"},
     "title": {"en": "caseload check", "zh": "管户负荷检查"},

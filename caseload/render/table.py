@@ -158,12 +158,12 @@ def render_plan(report: CheckReport, plan, target: str, console: Console,
                 lang: str = "en") -> None:
     """After `plan`: where the file went, transfers, and each branch before and after."""
     s = report.summary
-    console.print(f"{s['moves']:,} client moves written to {target}")
+    console.print(label("moves_written", lang).format(n=f"{s['moves']:,}", target=target))
     _transfers(report, console, lang)
-    t = Table(title="Branches before → after", box=box.SIMPLE_HEAD, title_justify="left")
-    for col, justify in (("Branch", "left"), ("Largest", "right"), ("Average", "right"),
-                         ("Spread", "right"), ("Over", "right")):
-        t.add_column(col, justify=justify)
+    t = Table(title=label("branches_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    for key, justify in (("branch", "left"), ("largest", "right"), ("average", "right"),
+                         ("spread", "right"), ("over_col", "right")):
+        t.add_column(label(key, lang), justify=justify)
     shown = [b for b in report.branches if b["active_officers"] is not None]
     for b in shown[:MAX_ROWS]:
         t.add_row(b["branch"] or "", f"{b['max_before']} → {b['max_after']}",
@@ -177,12 +177,12 @@ def render_plan(report: CheckReport, plan, target: str, console: Console,
 
 def render_applied(applied, roster, target: str, console: Console, lang: str = "en") -> None:
     """After `apply`: how many clients changed hands and the new loads of those involved."""
-    console.print(f"{applied.moved:,} clients reassigned; written to {target}")
+    console.print(label("applied", lang).format(n=f"{applied.moved:,}", target=target))
     with_limits = "limit" in applied.loads.columns
-    t = Table(title="Loads of the officers involved", box=box.SIMPLE_HEAD, title_justify="left")
+    t = Table(title=label("loads_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
     t.add_column(label("staff", lang))
-    t.add_column("Before", justify="right")
-    t.add_column("After", justify="right")
+    t.add_column(label("before", lang), justify="right")
+    t.add_column(label("after", lang), justify="right")
     if with_limits:
         t.add_column(label("limit_col", lang), justify="right")
         t.add_column(label("flag", lang))
@@ -198,17 +198,17 @@ def render_applied(applied, roster, target: str, console: Console, lang: str = "
 def render_history(found: dict, console: Console, lang: str = "en") -> None:
     """Weeks recorded, per-branch trend, persistent overloads and projected crossings."""
     if not found["snapshots"]:
-        console.print("No weeks recorded yet.")
+        console.print(label("no_weeks", lang))
         return
     dates = [s["as_of"] for s in found["snapshots"]]
-    t = Table(title="Weeks recorded", box=box.SIMPLE_HEAD, title_justify="left")
-    for col in ("Week", "Clients", "Over", "Near", "Orphaned"):
-        t.add_column(col, justify="left" if col == "Week" else "right")
+    t = Table(title=label("weeks_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    for key in ("week", "clients", "over_col", "near_col", "orphaned_col"):
+        t.add_column(label(key, lang), justify="left" if key == "week" else "right")
     for s in found["snapshots"]:
         t.add_row(s["as_of"], f"{s['clients']:,}", str(s["over"]), str(s["near"]),
                   f"{s['orphaned']:,}")
     console.print(t)
-    b = Table(title="Largest load per branch, by week", box=box.SIMPLE_HEAD, title_justify="left")
+    b = Table(title=label("branch_weeks_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
     b.add_column(label("branch", lang))
     for d in dates[-6:]:
         b.add_column(d[5:], justify="right")
@@ -217,23 +217,37 @@ def render_history(found: dict, console: Console, lang: str = "en") -> None:
         b.add_row(branch["branch"] or branch["branch_key"],
                   *[str(by_week[d]["max_load"]) if d in by_week else "-" for d in dates[-6:]])
     console.print(b)
+    if found["officers"]:
+        o = Table(title=label("officer_weeks_title", lang), box=box.SIMPLE_HEAD,
+                  title_justify="left")
+        o.add_column(label("staff", lang))
+        o.add_column(label("name", lang))
+        o.add_column(label("limit_col", lang), justify="right")
+        for d in dates[-6:]:
+            o.add_column(d[5:], justify="right")
+        for officer in found["officers"][:MAX_ROWS]:
+            by_week = {w["as_of"]: w["accounts"] for w in officer["weeks"]}
+            o.add_row(officer["officer_id"], officer["name"] or "", str(officer["capacity"]),
+                      *[str(by_week[d]) if d in by_week else "-" for d in dates[-6:]])
+        console.print(o)
+        _more(console, len(found["officers"]), lang)
     if found["persistent"]:
-        p = Table(title="Persistent overload (over the limit weeks running)", box=box.SIMPLE_HEAD,
+        p = Table(title=label("persistent_title", lang), box=box.SIMPLE_HEAD,
                   title_justify="left")
         for col in (label("staff", lang), label("name", lang), label("branch", lang),
-                    label("accounts", lang), label("limit_col", lang), "Weeks over"):
+                    label("accounts", lang), label("limit_col", lang), label("weeks_over", lang)):
             p.add_column(col)
         for o in found["persistent"]:
             p.add_row(o["officer_id"], o["name"] or "", o["branch"] or "", str(o["accounts"]),
                       str(o["capacity"]), str(o["weeks_over"]))
         console.print(p)
     if found["crossing"]:
-        c = Table(title="Near the limit: when they cross at recent growth", box=box.SIMPLE_HEAD,
+        c = Table(title=label("crossing_title", lang), box=box.SIMPLE_HEAD,
                   title_justify="left")
         for col in (label("staff", lang), label("name", lang), label("accounts", lang),
-                    label("limit_col", lang), "Growth/week", "Crosses"):
+                    label("limit_col", lang), label("growth_per_week", lang), label("expected", lang)):
             c.add_column(col)
         for o in found["crossing"]:
             c.add_row(o["officer_id"], o["name"] or "", str(o["accounts"]), str(o["capacity"]),
-                      f"{o['growth_per_week']:+.1f}", o["expected"] or "not growing")
+                      f"{o['growth_per_week']:+.1f}", o["expected"] or label("not_growing", lang))
         console.print(c)
