@@ -13,6 +13,7 @@ import polars as pl
 from caseload.config import Settings
 
 ORPHAN_KINDS = ("unassigned", "unknown_officer", "departed")
+ONE_BRANCH = "(branch)"  # the key of the one branch an export without branch columns describes
 
 
 @dataclass
@@ -50,8 +51,13 @@ def limit_expr(settings: Settings) -> pl.Expr:
 def count_workload(officers: pl.DataFrame, clients: pl.DataFrame, settings: Settings) -> Workload:
     use_ids = branch_keys_use_ids(officers, clients)
     key = "branch_id" if use_ids else "branch"
+    # An export with no branch column at all (one branch's own export) is one branch.
+    single = officers[key].null_count() == officers.height and (
+        clients.height == 0 or clients[key].null_count() == clients.height
+    )
+    branch_key = pl.lit(ONE_BRANCH, pl.String) if single else pl.col(key)
     roster = officers.with_columns(
-        pl.col(key).alias("branch_key"), limit_expr(settings).alias("limit")
+        branch_key.alias("branch_key"), limit_expr(settings).alias("limit")
     )
     counts = clients.group_by("officer_id").agg(pl.len().cast(pl.Int64).alias("accounts"))
     roster = roster.join(counts, on="officer_id", how="left", nulls_equal=False).with_columns(
@@ -67,7 +73,8 @@ def count_workload(officers: pl.DataFrame, clients: pl.DataFrame, settings: Sett
         pl.col("branch_key").alias("officer_branch"),
     )
     book = clients.join(owner, on="officer_id", how="left", nulls_equal=False).with_columns(
-        pl.coalesce(pl.col(key), pl.col("officer_branch")).alias("branch_key"),
+        pl.coalesce(pl.col(key), pl.col("officer_branch"),
+                    pl.lit(ONE_BRANCH if single else None, pl.String)).alias("branch_key"),
         pl.when(pl.col("officer_id").is_null()).then(pl.lit("unassigned"))
         .when(pl.col("officer_status").is_null()).then(pl.lit("unknown_officer"))
         .when(pl.col("officer_status") == "departed").then(pl.lit("departed"))

@@ -36,3 +36,16 @@ def test_plan_reasons_follow_the_language(runner, tmp_path):
     reasons = pl.read_csv(out, infer_schema=False)["reason"]
     assert reasons.str.contains("超上限|已调离|未分配|不在客户经理名单").all()
     assert not reasons.str.contains("over the limit").any()
+
+
+def test_export_without_branch_columns_is_one_branch(runner, tmp_path):
+    import json
+
+    o, c = tmp_path / "officers.csv", tmp_path / "clients.csv"
+    o.write_text("工号,姓名,岗位状态\n001,甲,在岗\n002,乙,在岗\n003,丙,调离\n", encoding="utf-8")
+    rows = ["客户号,管户客户经理工号"] + [f"C{i},001" for i in range(12)] + ["D1,003", "E1,"]
+    c.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(o), str(c), "--threshold", "10", "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["moves"] == 4 and doc["summary"]["cannot_place"] == 0
+    assert {t["to_officer_id"] for t in doc["transfers"]} == {"002"}
