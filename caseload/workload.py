@@ -68,13 +68,16 @@ def count_workload(officers: pl.DataFrame, clients: pl.DataFrame, settings: Sett
     near = active & ~over & (pl.col("accounts") >= near_floor(pl.col("limit"), settings.near_fraction))
     roster = roster.with_columns(over.alias("over"), near.alias("near"))
 
+    # A client with no branch and no known officer belongs to the roster's branch if it has one.
+    keys = roster["branch_key"].drop_nulls().unique()
+    only_branch = keys[0] if keys.len() == 1 else None
     owner = roster.select(
         "officer_id", pl.col("status").alias("officer_status"),
         pl.col("branch_key").alias("officer_branch"),
     )
     book = clients.join(owner, on="officer_id", how="left", nulls_equal=False).with_columns(
         pl.coalesce(pl.col(key), pl.col("officer_branch"),
-                    pl.lit(ONE_BRANCH if single else None, pl.String)).alias("branch_key"),
+                    pl.lit(only_branch, pl.String)).alias("branch_key"),
         pl.when(pl.col("officer_id").is_null()).then(pl.lit("unassigned"))
         .when(pl.col("officer_status").is_null()).then(pl.lit("unknown_officer"))
         .when(pl.col("officer_status") == "departed").then(pl.lit("departed"))

@@ -49,3 +49,15 @@ def test_export_without_branch_columns_is_one_branch(runner, tmp_path):
     doc = json.loads(result.stdout)
     assert doc["summary"]["moves"] == 4 and doc["summary"]["cannot_place"] == 0
     assert {t["to_officer_id"] for t in doc["transfers"]} == {"002"}
+
+
+def test_unassigned_clients_of_a_one_branch_roster_are_placed_there(runner, tmp_path):
+    import json
+
+    o, c = tmp_path / "officers.csv", tmp_path / "clients.csv"
+    o.write_text("工号,姓名,所属支行\n001,甲,城关支行\n002,乙,城关支行\n", encoding="utf-8")
+    c.write_text("客户号,管户客户经理工号\nC1,001\nE1,\nE2,09999\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(o), str(c), "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["orphaned"] == 2 and doc["summary"]["moves"] == 2
+    assert doc["summary"]["cannot_place"] == 0
