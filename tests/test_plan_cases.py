@@ -320,11 +320,12 @@ def test_arrivals_spread_to_the_least_loaded():
 
 def test_orphans_without_a_branch_are_placed_only_with_scope_all():
     clients = [client("nb", "Z9", branch=None)]
-    _, plan = plan_for([officer("A")], clients)
+    roster = [officer("A"), officer("B", branch="城东支行")]  # (one branch would claim it)
+    _, plan = plan_for(roster, clients)
     assert plan.moves.is_empty() and plan.unplaced.height == 1
-    _, plan = plan_for([officer("A")], clients, scope="region")
+    _, plan = plan_for(roster, clients, scope="region")
     assert plan.moves.is_empty() and plan.unplaced.height == 1
-    _, plan = plan_for([officer("A")], clients, scope="all")
+    _, plan = plan_for(roster, clients, scope="all")
     row = plan.moves.row(0, named=True)
     assert row["to_officer_id"] == "A" and row["crosses_branch"]
     assert row["reason"] == ("officer Z9 is not on the roster; no branch recorded for the "
