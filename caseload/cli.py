@@ -400,7 +400,7 @@ def plan(
         with _status("Planning…"):
             outcome = run(inputs, settings)
         write_frame(plan_frame(outcome.plan, inputs.clients.frame, show_personal_data), target)
-        render_plan(outcome.report, outcome.plan, str(target), _console(), _lang(resolved))
+        render_plan(outcome.report, str(target), _console(), _lang(resolved))
         incomplete = outcome.report.summary["cannot_place"] > 0 or bool(
             outcome.report.still_over)
     raise typer.Exit(EXIT_FINDINGS if incomplete else EXIT_OK)

@@ -34,7 +34,7 @@ class Plan:
     """The moves and everything a branch head needs to judge them."""
 
     moves: pl.DataFrame  # one row per moved client
-    transfers: pl.DataFrame  # from_officer_id, to_officer_id, clients
+    transfers: pl.DataFrame  # from/to officer (from null off the roster), clients, branches
     officers: pl.DataFrame  # roster with accounts, accounts_after
     branches: pl.DataFrame  # before/after per branch, unplaced, officers needed
     still_over: pl.DataFrame  # officer_id, excess_left, why
@@ -393,14 +393,16 @@ def _assemble(
             "reason",
         )
     )
-    on_roster = set(roster["officer_id"].to_list())
     transfers = (
         moves.with_columns(
-            pl.when(pl.col("from_officer_id").is_in(list(on_roster)))
+            pl.when(pl.col("from_officer_id").is_in(roster["officer_id"].implode()))
             .then(pl.col("from_officer_id")).alias("from_officer_id")
         )
         .group_by("from_officer_id", "to_officer_id")
-        .agg(pl.len().cast(pl.Int64).alias("clients"))
+        .agg(
+            pl.len().cast(pl.Int64).alias("clients"), pl.col("branch_key").first(),
+            pl.col("to_branch_key").first(), pl.col("crosses_branch").any(),
+        )
         .sort(["from_officer_id", "to_officer_id"], nulls_last=True)
     )
     unplaced = (

@@ -7,6 +7,7 @@ import polars as pl
 from caseload.load import LINE
 from caseload.plan import Plan
 from caseload.privacy import masked
+from caseload.workload import branch_names
 
 PLAN_FILE_COLUMNS = (
     "client_id", "client_name", "from_officer_id", "from_officer_name", "to_officer_id", "to_officer_name",
@@ -14,15 +15,6 @@ PLAN_FILE_COLUMNS = (
     "from_before", "from_after", "to_before", "to_after", "crosses_branch", "reason",
     "source_line",
 )
-
-
-def branch_names(officers: pl.DataFrame) -> pl.DataFrame:
-    """branch_key -> the branch name people read (the code when no name is exported)."""
-    return (
-        officers.filter(pl.col("branch_key").is_not_null())
-        .group_by("branch_key")
-        .agg(pl.col("branch").drop_nulls().first().alias("branch_name"))
-    )
 
 
 def plan_frame(plan: Plan, book: pl.DataFrame | None = None,

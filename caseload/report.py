@@ -14,7 +14,7 @@ import polars as pl
 from caseload.config import Settings
 from caseload.plan import Plan
 from caseload.validate import ProblemGroup, Validated
-from caseload.workload import Workload
+from caseload.workload import Workload, branch_names
 
 SCHEMA_VERSION = 1
 
@@ -108,31 +108,22 @@ def build_check_report(
         "accounts", pl.col("limit").alias("capacity"), "over", "near", "accounts_after",
     ).to_dicts()
     names = dict(zip(roster["officer_id"], roster["name"], strict=True))
-    branch_names = dict(
-        roster.filter(pl.col("branch_key").is_not_null())
-        .group_by("branch_key").agg(pl.col("branch").drop_nulls().first()).rows()
-    )
-    transfers = []
-    moves_by_pair = plan.moves.with_columns(
-        pl.when(pl.col("orphan").is_in(["unassigned", "unknown_officer"]))
-        .then(None).otherwise(pl.col("from_officer_id")).alias("from_officer_id")
-    ).group_by("from_officer_id", "to_officer_id").agg(
-        pl.len().alias("clients"), pl.col("branch_key").first(),
-        pl.col("to_branch_key").first(), pl.col("crosses_branch").any(),
-    ).sort(["from_officer_id", "to_officer_id"], nulls_last=True)
-    for row in moves_by_pair.to_dicts():
-        transfers.append({
-            "from_officer_id": row["from_officer_id"],
-            "from_name": names.get(row["from_officer_id"]),
-            "to_officer_id": row["to_officer_id"],
-            "to_name": names.get(row["to_officer_id"]),
-            "branch": branch_names.get(row["branch_key"], row["branch_key"]),
-            "to_branch": branch_names.get(row["to_branch_key"], row["to_branch_key"]),
-            "crosses_branch": row["crosses_branch"],
-            "clients": row["clients"],
-        })
+    branch_of = dict(branch_names(roster).rows())
+    transfers = [
+        {
+            "from_officer_id": t["from_officer_id"],
+            "from_name": names.get(t["from_officer_id"]),
+            "to_officer_id": t["to_officer_id"],
+            "to_name": names.get(t["to_officer_id"]),
+            "branch": branch_of.get(t["branch_key"], t["branch_key"]),
+            "to_branch": branch_of.get(t["to_branch_key"], t["to_branch_key"]),
+            "crosses_branch": t["crosses_branch"],
+            "clients": t["clients"],
+        }
+        for t in plan.transfers.to_dicts()
+    ]
     branches = [
-        {**b, "branch": b["branch"] or branch_names.get(b["branch_key"], b["branch_key"])}
+        {**b, "branch": b["branch"] or branch_of.get(b["branch_key"], b["branch_key"])}
         for b in plan.branches.to_dicts()
     ]
     summary = dict(work.summary)

@@ -97,3 +97,12 @@ def count_workload(officers: pl.DataFrame, clients: pl.DataFrame, settings: Sett
                       .item() or 0),
     }
     return Workload(officers=roster, clients=book, summary=summary)
+
+
+def branch_names(officers: pl.DataFrame) -> pl.DataFrame:
+    """branch_key -> the branch name people read (null where only a code is exported)."""
+    return (
+        officers.filter(pl.col("branch_key").is_not_null())
+        .group_by("branch_key")
+        .agg(pl.col("branch").drop_nulls().first().alias("branch_name"))
+    )

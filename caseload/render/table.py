@@ -154,8 +154,7 @@ def _inputs(report: CheckReport, console: Console, lang: str) -> None:
     console.print(t)
 
 
-def render_plan(report: CheckReport, plan, target: str, console: Console,
-                lang: str = "en") -> None:
+def render_plan(report: CheckReport, target: str, console: Console, lang: str = "en") -> None:
     """After `plan`: where the file went, transfers, and each branch before and after."""
     s = report.summary
     console.print(label("moves_written", lang).format(n=f"{s['moves']:,}", target=target))
