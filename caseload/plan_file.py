@@ -27,8 +27,9 @@ def plan_frame(plan: Plan, book: pl.DataFrame | None = None,
     branches = branch_names(plan.officers)
     moves = plan.moves
     if book is not None and "client_name" in book.columns:
-        people = masked(book.select(LINE, "client_name"), show=show_personal)
-        moves = moves.join(people, on=LINE, how="left")
+        # mask after the join: the moved clients, not the whole book
+        moves = masked(moves.join(book.select(LINE, "client_name"), on=LINE, how="left"),
+                       show=show_personal)
     else:
         moves = moves.with_columns(pl.lit(None, pl.String).alias("client_name"))
     return (

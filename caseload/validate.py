@@ -39,7 +39,8 @@ NAMED_DUPLICATES = 5
 _ODD_ID = r"[\s\x00-\x1f\x7f]|^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
 _ODD_ID_RE = re.compile(_ODD_ID)
 _MANY_DISTINCT = 20_000
-_MANY_VALUES = ("client_id",)  # one value per row: tidied by expressions, not per value
+# (nearly) one value per row: tidied by expressions, not per value
+_MANY_VALUES = ("client_id", "group_id")
 BAD = "__bad"
 _STATUS = vocabulary(STATUS_WORDS)
 _RISK = vocabulary(RISK_WORDS)
@@ -104,39 +105,63 @@ def _tidy(value: str, is_id: bool) -> str | None:
     return t or None
 
 
+def _distinct(frame: pl.DataFrame, columns: list[str]) -> dict[str, pl.Series]:
+    """Distinct values of several columns, computed side by side in one parallel pass."""
+    if not columns:
+        return {}
+    lazy = frame.lazy()
+    got = pl.collect_all([lazy.select(pl.col(c).unique()) for c in columns])
+    return {c: g.to_series() for c, g in zip(columns, got, strict=True)}
+
+
+@dataclass
+class _Cleaning:
+    """How to clean the text columns, decided from their distinct values and one test pass."""
+
+    exprs: list[pl.Expr]
+    values: dict[str, list[str]]  # few-valued column -> its distinct values once cleaned
+
+
 def _clean(
-    frame: pl.DataFrame, columns: list[str], ids: tuple[str, ...] = ()
-) -> pl.DataFrame:
+    frame: pl.DataFrame, columns: list[str], ids: tuple[str, ...] = (),
+    distinct: dict[str, pl.Series] | None = None, need: dict[str, bool] | None = None,
+) -> _Cleaning:
     """Trim; fold full-width digits, letters, brackets and spaces (NFKC); blank -> null.
 
     ID columns also lose an Excel text guard (``="0012"``, a leading ``'``) and end in ``X``
     rather than ``x``. A column of few distinct values (officers, branches) is tidied once per
-    value; a column of many (client numbers) by expressions, each costly step only where a cheap
-    test says some cell needs it. A clean column is left as it is.
+    value; a column of many (client numbers, households) by expressions, each costly step only
+    where a cheap test (`_clean_tests`, answered in `need`) says some cell needs it. A clean
+    column is left as it is.
     """
-    present = [c for c in columns if c in frame.columns]
+    distinct = distinct or {}
+    need = need or {}
     exprs: list[pl.Expr] = []
-    many: list[str] = []
-    for c in present:
-        if c in _MANY_VALUES:
-            many.append(c)
+    values: dict[str, list[str]] = {}
+    for c in columns:
+        if c not in frame.columns:
             continue
-        distinct = frame.get_column(c).unique()
-        if distinct.len() > _MANY_DISTINCT:
-            many.append(c)
-            continue
-        changes = {}
-        for v in distinct.to_list():
-            if v is not None and (t := _tidy(v, c in ids)) != v:
-                changes[v] = t
-        if changes:
-            exprs.append(pl.col(c).replace(changes))
-    if many:
-        exprs += _clean_exprs(frame, many, ids)
-    return frame.with_columns(exprs) if exprs else frame
+        if c in distinct:
+            changes = {}
+            for v in distinct[c].to_list():
+                if v is not None and (t := _tidy(v, c in ids)) != v:
+                    changes[v] = t
+            if changes:
+                exprs.append(pl.col(c).replace(changes))
+            values[c] = [t for v in distinct[c].to_list()
+                         if v is not None and (t := changes.get(v, v)) is not None]
+        else:
+            exprs += _clean_exprs([c], ids, need)
+    return _Cleaning(exprs, values)
 
 
-def _clean_exprs(frame: pl.DataFrame, columns: list[str], ids: tuple[str, ...]) -> list[pl.Expr]:
+def _few_valued(frame: pl.DataFrame, columns: list[str]) -> list[str]:
+    """Columns worth tidying once per distinct value (not those holding one value per row)."""
+    return [c for c in columns if c in frame.columns and c not in _MANY_VALUES]
+
+
+def _clean_tests(columns: list[str], ids: tuple[str, ...]) -> dict[str, pl.Expr]:
+    """The column-level questions `_clean_exprs` needs answered (see `_any`)."""
     tests: dict[str, pl.Expr] = {}
     for c in columns:
         col = pl.col(c)
@@ -146,7 +171,11 @@ def _clean_exprs(frame: pl.DataFrame, columns: list[str], ids: tuple[str, ...]) 
         if c in ids:  # (after a space, `s` says so, and both are looked at anyway)
             tests[f"g:{c}"] = col.str.starts_with("=") | col.str.starts_with("'")
             tests[f"x:{c}"] = col.str.ends_with("x")
-    need = _any(frame, tests)
+    return tests
+
+
+def _clean_exprs(columns: list[str], ids: tuple[str, ...], need: dict[str, bool]) -> list[pl.Expr]:
+    need = dict(need)
     for c in ids:
         if need.get(f"s:{c}") or need.get(f"w:{c}"):
             need[f"g:{c}"] = need[f"x:{c}"] = True
@@ -155,9 +184,9 @@ def _clean_exprs(frame: pl.DataFrame, columns: list[str], ids: tuple[str, ...]) 
         e = pl.col(c)
         if not any(need.get(f"{k}:{c}") for k in "wsegx"):
             continue
-        if need[f"w:{c}"]:
+        if need.get(f"w:{c}"):
             e = e.str.normalize("NFKC")
-        if need[f"w:{c}"] or need[f"s:{c}"]:
+        if need.get(f"w:{c}") or need.get(f"s:{c}"):
             e = e.str.strip_chars()
         if need.get(f"g:{c}"):
             e = e.str.replace(r'^="(.*)"$', "${1}").str.strip_chars().str.strip_prefix("'")
@@ -171,12 +200,12 @@ def _clean_exprs(frame: pl.DataFrame, columns: list[str], ids: tuple[str, ...]) 
 _BLANK = "\x00blank"
 
 
-def _words(frame: pl.DataFrame, column: str, words: dict[str, str]) -> pl.Expr:
+def _words(distinct: pl.Series, column: str, words: dict[str, str]) -> pl.Expr:
     """Canonical word for each cell, looked up once per distinct spelling.
 
     Unknown words give null; blank cells give `_BLANK` (a blank is no word, and no problem).
     """
-    distinct = frame.get_column(column).drop_nulls().unique()
+    distinct = distinct.drop_nulls()
     if distinct.len() <= _MANY_DISTINCT:
         table = {}
         for w in distinct.to_list():
@@ -196,44 +225,42 @@ def _word_value(column: str) -> pl.Expr:
 _NUMBER = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"
 
 
-def _with_money(frame: pl.DataFrame, column: str, target: str) -> pl.DataFrame:
+def _money(text: pl.Expr) -> pl.Expr:
+    """Plain numbers as exported (``1234.5``, ``1,234.50``) as a float."""
+    return text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+
+
+def _money_odd(text: pl.Expr, value: pl.Expr) -> pl.Expr:
+    """Cells `_money` misreads or cannot read: these need `_money_lenient`."""
+    return text.is_not_null() & (
+        value.is_null() | ~value.is_finite() | ~text.str.contains(_NUMBER)
+    )
+
+
+def _money_lenient(text: pl.Expr) -> pl.Expr:
     """Yuan as a float: ``1,234,567.89``, ``¥1,234.00``, ``1234元``; anything else -> null.
 
     Commas must group thousands: ``12.000,00`` is not read as twelve.
     """
-    text = pl.col(column)
-    value = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
-    frame = frame.with_columns(value.alias(target))
-    odd = text.is_not_null() & (
-        pl.col(target).is_null() | ~pl.col(target).is_finite() | ~text.str.contains(_NUMBER)
-    )
-    if not _any(frame, {"odd": odd})["odd"]:
-        return frame
     text = text.str.normalize("NFKC").str.replace_all(r"\s|^(RMB|CNY)|^¥|元$", "")
-    value = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
-    return frame.with_columns(
-        pl.when(text.str.contains(_NUMBER) & value.is_finite()).then(value).otherwise(None)
-        .alias(target)
-    )
+    value = _money(text)
+    return pl.when(text.str.contains(_NUMBER) & value.is_finite()).then(value).otherwise(None)
 
 
-def _with_date(frame: pl.DataFrame, column: str, target: str) -> pl.DataFrame:
+def _date(text: pl.Expr) -> pl.Expr:
+    return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+
+
+def _date_lenient(text: pl.Expr) -> pl.Expr:
     """2024-03-01, 2024/3/1, 20240301, 2024年3月1日, 2024.3.1, with or without a time."""
-    frame = frame.with_columns(
-        pl.col(column).str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias(target)
-    )
-    if not _any(frame, {"d": pl.col(column).is_not_null() & pl.col(target).is_null()})["d"]:
-        return frame
-    text = (
-        pl.col(column)
-        .str.normalize("NFKC")
+    return _date(
+        text.str.normalize("NFKC")
         .str.strip_chars()
         .str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
         .str.replace(r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}")
         .str.replace(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$", "${1}-${2}-${3}")
         .str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$", "${1}-${2}-${3}")
     )
-    return frame.with_columns(text.str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias(target))
 
 
 # ---------------------------------------------------------------- problems
@@ -269,11 +296,13 @@ class _Checks:
         if not n or frame.is_empty():
             return frame.with_columns(pl.lit(False).alias(BAD))
         names = [f"__m{i}" for i in range(n)]
+        # Which problems occur at all, in one pass that materialises nothing: usually none.
+        hit = frame.select([m.any().alias(name) for (_, m), name in zip(self.masks, names,
+                                                                        strict=True)]).row(0)
+        if not any(hit):
+            return frame.with_columns(pl.lit(False).alias(BAD))
         flagged = frame.with_columns([m.alias(name) for (_, m), name in zip(self.masks, names,
                                                                             strict=True)])
-        hit = flagged.select([pl.col(name).any() for name in names]).row(0)
-        if not any(hit):
-            return flagged.drop(names).with_columns(pl.lit(False).alias(BAD))
         claimed = pl.lit(False)
         exclusive = []
         for i, name in enumerate(names):
@@ -309,15 +338,16 @@ def _duplicates(
     naming the ID and its lines. Same `other`, other details differing: a problem too.
     Returns (problems, notes, lines to drop as repeats).
     """
-    ok = frame.filter(~pl.col(BAD) & pl.col(key).is_not_null())
-    if ok.is_empty():
+    keys = frame.select(pl.col(key).filter(~pl.col(BAD) & pl.col(key).is_not_null()))
+    if keys.is_empty():
         return [], [], []
     # As many distinct 64-bit hashes as rows proves the keys distinct (cheaper than hashing
     # the strings into a table); otherwise look properly.
-    if ok.select(pl.col(key).hash(7).n_unique()).item() == ok.height:
+    if keys.select(pl.col(key).hash(7).n_unique()).item() == keys.height:
         return [], [], []
-    if ok.select(pl.col(key).n_unique()).item() == ok.height:
+    if keys.select(pl.col(key).n_unique()).item() == keys.height:
         return [], [], []
+    ok = frame.filter(~pl.col(BAD) & pl.col(key).is_not_null())
     dups = ok.filter(pl.col(key).is_duplicated()).sort(LINE)
     details = [c for c in dups.columns if c not in (LINE, key, BAD)]
     per_key = dups.group_by(key, maintain_order=True).agg(
@@ -367,16 +397,39 @@ def _reading_notes(raw: RawTable) -> list[ProblemGroup]:
 # ---------------------------------------------------------------- the two tables
 
 
+def _prepare(
+    frame: pl.DataFrame, text: list[str], ids: tuple[str, ...], vocab: list[str],
+    tests: dict[str, pl.Expr],
+) -> tuple[_Cleaning, dict[str, pl.Series], dict[str, bool]]:
+    """Everything validation asks of whole columns, in two passes over the frame.
+
+    First the distinct values of the few-valued columns (tidied and looked up per value), then
+    one pass answering every column-level question: what the many-valued text columns need
+    (see `_clean`) and the callers' own `tests`.
+    """
+    few = _few_valued(frame, text + vocab)
+    distinct = _distinct(frame, few)
+    for c in list(distinct):
+        if c in text and distinct[c].len() > _MANY_DISTINCT:
+            del distinct[c]  # as many values as rows: expressions, not per value
+    many = [c for c in text if c in frame.columns and c not in distinct]
+    need = _any(frame, {**_clean_tests(many, ids), **tests})
+    return _clean(frame, text, ids, distinct, need), distinct, need
+
+
 def validate_officers(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     """The roster: one row per officer; status defaults to active where no column says."""
     cols = set(raw.frame.columns)
     checks = _Checks(raw)
-    frame = _clean(raw.frame, ["officer_id", "name", "branch", "branch_id", "region", "grade",
-                               "capacity"], ids=("officer_id",))
+    cleaning, distinct, _ = _prepare(
+        raw.frame, ["officer_id", "name", "branch", "branch_id", "region", "grade", "capacity"],
+        ("officer_id",), ["status"], {},
+    )
+    frame = raw.frame.with_columns(cleaning.exprs)
     _id_checks(checks, "officer_id", "staff number")
     final: list[pl.Expr] = []
     if "status" in cols:
-        frame = frame.with_columns(_words(frame, "status", _STATUS).alias("__status"))
+        frame = frame.with_columns(_words(distinct["status"], "status", _STATUS).alias("__status"))
         checks.add(f"status word not in the vocabulary (column {checks.header('status')})",
                    pl.col("status").is_not_null() & pl.col("__status").is_null())
         final.append(_word_value("__status").fill_null("active").alias("status"))
@@ -415,47 +468,59 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     """The book: one row per client; a repeated identical row counts once and is noted."""
     cols = set(raw.frame.columns)
     checks = _Checks(raw)
-    frame = _clean(
-        raw.frame,
+    typed, tests = [], {}
+    if "balance" in cols:
+        typed.append(_money(pl.col("balance")).alias("__balance"))
+        tests["money"] = _money_odd(pl.col("balance"), pl.col("__balance"))
+    if "assigned_since" in cols:
+        typed.append(_date(pl.col("assigned_since")).alias("__since"))
+        tests["date"] = pl.col("assigned_since").is_not_null() & pl.col("__since").is_null()
+    frame = raw.frame.with_columns(typed)
+    cleaning, distinct, need = _prepare(
+        frame,
         ["client_id", "officer_id", "officer_name", "branch", "branch_id", "segment", "group_id"],
-        ids=("client_id", "officer_id"),
+        ("client_id", "officer_id"), ["risk_class", "pinned"], tests,
     )
+    fixes = list(cleaning.exprs)
+    if need.get("money"):  # some cell is more than a plain number: read them all leniently
+        fixes.append(_money_lenient(pl.col("balance")).alias("__balance"))
+    if need.get("date"):
+        fixes.append(_date_lenient(pl.col("assigned_since")).alias("__since"))
+    if "risk_class" in cols:
+        fixes.append(_words(distinct["risk_class"], "risk_class", _RISK).alias("__risk"))
+    if "pinned" in cols:
+        fixes.append(_words(distinct["pinned"], "pinned", _PIN).alias("__pin"))
+    frame = frame.with_columns(fixes)
+
     _id_checks(checks, "client_id", "client number")
-    staff = frame.get_column("officer_id").drop_nulls().unique()
+    staff = cleaning.values.get("officer_id")
     odd_staff = (
-        pl.col("officer_id").str.contains(_ODD_ID) if staff.len() > _MANY_DISTINCT
-        else pl.col("officer_id").is_in([v for v in staff.to_list() if _ODD_ID_RE.search(v)])
+        pl.col("officer_id").str.contains(_ODD_ID) if staff is None
+        else pl.col("officer_id").is_in([v for v in staff if _ODD_ID_RE.search(v)])
     )  # a few thousand officers: checked once per staff number
     checks.add(f"staff number with spaces, line breaks or in Excel's rounded 1.2E+11 form "
                f"(column {checks.header('officer_id')})", odd_staff)
     final: list[pl.Expr] = []
     if "balance" in cols:
-        frame = _with_money(frame, "balance", "__balance")
         checks.add(f"balance is not a number (column {checks.header('balance')})",
                    pl.col("balance").str.strip_chars().ne("") & pl.col("__balance").is_null())
         final.append(pl.col("__balance").alias("balance"))
     if "assigned_since" in cols:
-        frame = _with_date(frame, "assigned_since", "__since")
         checks.add(f"date not understood (column {checks.header('assigned_since')})",
                    pl.col("assigned_since").str.strip_chars().ne("")
                    & pl.col("__since").is_null())
         final.append(pl.col("__since").alias("assigned_since"))
-    words = []
     if "risk_class" in cols:
-        words.append(_words(frame, "risk_class", _RISK).alias("__risk"))
         checks.add(f"risk class not one of 正常/关注/次级/可疑/损失 "
                    f"(column {checks.header('risk_class')})",
                    pl.col("risk_class").is_not_null() & pl.col("__risk").is_null())
         final.append(_word_value("__risk").alias("risk_class"))
     if "pinned" in cols:
-        words.append(_words(frame, "pinned", _PIN).alias("__pin"))
         checks.add(f"pinned is not yes/no (column {checks.header('pinned')})",
                    pl.col("pinned").is_not_null() & pl.col("__pin").is_null())
         final.append((pl.col("__pin") == "y").fill_null(False).alias("pinned"))
     final += [pl.lit(False if t == pl.Boolean else None, t).alias(c)
               for c, t in CLIENT_COLUMNS.items() if c not in cols]
-    if words:
-        frame = frame.with_columns(words)
     personal = [c for c in PERSONAL_COLUMNS if c in cols]  # only when a caller asked for them
     frame = checks.evaluate(frame).with_columns(final).select(
         LINE, "client_id", *CLIENT_COLUMNS,
