@@ -64,12 +64,9 @@ def make_plan(work: Workload, settings: Settings) -> Plan:
 
 def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Clients that may move, folded into households: orphans and books of over-limit officers."""
-    over_ids = work.officers.filter("over")["officer_id"]
     cutoff = settings.as_of - dt.timedelta(days=settings.recent_days)
-    book = work.clients
-    members = book.filter(
-        pl.col("orphan").is_not_null() | pl.col("officer_id").is_in(over_ids.implode())
-    ).with_columns(
+    book = work.movable
+    members = book.with_columns(
         pl.when(pl.col("orphan").is_null()).then(pl.col("officer_id")).alias("owner"),
         pl.coalesce(pl.col("group_id"), pl.lit("\x00") + pl.col("client_id")).alias("household"),
         (pl.col("orphan").is_null()
@@ -151,40 +148,48 @@ def _choose_sheds(
 
     Only households that fit some receiver are chosen; what cannot leave for lack of room is
     reported as such by `_assemble`, what cannot leave because it must stay is said here.
+
+    Households are in preference order (`uid`: settled before recent, then shortest
+    relationship, smallest balance). Where the preferred ones add up to exactly the excess,
+    they are the answer (`pick_min_sum` would choose the same); that is nearly every officer
+    and is settled by expressions. The rest go through `pick_min_sum`.
     """
-    excess = {
-        oid: acc - lim
-        for oid, acc, lim in over.select("officer_id", "accounts", "limit").rows()
-    }
-    own = units.filter(pl.col("owner").is_not_null() & ~pl.col("blocked")).select(
-        "owner", "uid", "size", "recent", "fits"
+    need = over.select("officer_id", (pl.col("accounts") - pl.col("limit")).alias("need"))
+    own = units.filter(pl.col("owner").is_not_null() & ~pl.col("blocked")).join(
+        need, left_on="owner", right_on="officer_id"
     )
-    chosen: list[int] = []
-    left: dict[str, tuple[int, str]] = {}
-    by_owner = {
-        owner: list(rows)
-        for owner, rows in groupby(own.rows(), key=lambda r: r[0])
-    }
-    for oid in sorted(excess):
-        need = excess[oid]
-        rows = by_owner.get(oid, [])
-        settled = [(uid, size) for _, uid, size, recent, fits in rows if fits and not recent]
-        fresh = [(uid, size) for _, uid, size, recent, fits in rows if fits and recent]
+    movable = own.group_by("owner").agg(pl.col("size").sum().alias("movable"))  # fits or not
+    still_over = (
+        need.join(movable, left_on="officer_id", right_on="owner", how="left")
+        .with_columns((pl.col("need") - pl.col("movable").fill_null(0)).alias("excess_left"))
+        .filter(pl.col("excess_left") > 0)
+        .select("officer_id", "excess_left", pl.lit(w["stays"]).alias("why"))
+        .sort("officer_id")
+    )
+    candidates = own.filter("fits").sort("uid").with_columns(
+        (pl.col("size").cum_sum().over("owner") - pl.col("size")).alias("before"),
+        pl.col("size").sum().over("owner").alias("total"),
+    )
+    preferred = candidates.filter(pl.col("before") < pl.col("need"))
+    exact = preferred.group_by("owner").agg(
+        ((pl.col("size").sum() == pl.col("need").first())
+         | (pl.col("total").first() <= pl.col("need").first())).alias("exact")
+    ).filter("exact")["owner"]
+    chosen = preferred.filter(pl.col("owner").is_in(exact.implode()))["uid"].to_list()
+    rest = candidates.filter(~pl.col("owner").is_in(exact.implode())).select(
+        "owner", "uid", "size", "recent", "need"
+    )
+    for _, rows in groupby(rest.rows(), key=lambda r: r[0]):
+        rows = list(rows)
+        goal = rows[0][4]
+        settled = [(uid, size) for _, uid, size, recent, _ in rows if not recent]
+        fresh = [(uid, size) for _, uid, size, recent, _ in rows if recent]
         settled_total = sum(s for _, s in settled)
-        if settled_total >= need:
-            picked = pick_min_sum(settled, need)
+        if settled_total >= goal:
+            chosen += pick_min_sum(settled, goal)
         else:
-            picked = [u for u, _ in settled] + pick_min_sum(fresh, need - settled_total)
-        chosen.extend(picked)
-        movable = sum(r[2] for r in rows)  # placeable or not
-        if movable < need:
-            left[oid] = (need - movable, w["stays"])
-    still_over = pl.DataFrame(
-        {"officer_id": list(left), "excess_left": [v[0] for v in left.values()],
-         "why": [v[1] for v in left.values()]},
-        schema={"officer_id": pl.String, "excess_left": pl.Int64, "why": pl.String},
-    )
-    return chosen, still_over
+            chosen += [u for u, _ in settled] + pick_min_sum(fresh, goal - settled_total)
+    return chosen, still_over.with_columns(pl.col("excess_left").cast(pl.Int64))
 
 
 def pick_min_sum(units: list[tuple[int, int]], need: int) -> list[int]:

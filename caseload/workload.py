@@ -6,7 +6,8 @@ figures add up to the number of client rows; that invariant is what makes the ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import polars as pl
 
@@ -21,8 +22,19 @@ class Workload:
     """Per-officer loads and per-client ownership, ready for a report or the planner."""
 
     officers: pl.DataFrame  # roster + branch_key, limit, accounts, over, near
-    clients: pl.DataFrame  # book + branch_key, orphan (null or one of ORPHAN_KINDS)
+    movable: pl.DataFrame  # orphans and over-limit officers' clients, annotated as `clients`
     summary: dict[str, int]
+    book: pl.DataFrame = field(repr=False)  # every client, as validated
+    branch_column: str = "branch"
+    only_branch: str | None = None
+
+    @cached_property
+    def clients(self) -> pl.DataFrame:
+        """The whole book + branch_key, orphan (null or one of ORPHAN_KINDS).
+
+        Built on demand: the planner needs only `movable`, a fraction of the book.
+        """
+        return _annotated(self.book, self.officers, self.branch_column, self.only_branch)
 
 
 def branch_keys_use_ids(officers: pl.DataFrame, clients: pl.DataFrame) -> bool:
@@ -68,14 +80,49 @@ def count_workload(officers: pl.DataFrame, clients: pl.DataFrame, settings: Sett
     near = active & ~over & (pl.col("accounts") >= near_floor(pl.col("limit"), settings.near_fraction))
     roster = roster.with_columns(over.alias("over"), near.alias("near"))
 
-    # A client with no branch and no known officer belongs to the roster's branch if it has one.
+    # Orphans, and who may lose clients, from the per-officer counts (thousands of rows, not
+    # the book): officers unknown to the roster, departed or over the limit, and nobody.
+    listed = counts.join(roster.select("officer_id", "status", "over"), on="officer_id",
+                         how="left", nulls_equal=False)
+    nobody = pl.col("officer_id").is_null()
+    unknown = ~nobody & pl.col("status").is_null()
+    departed = pl.col("status") == "departed"
+    by_kind = {
+        kind: int(listed.filter(test)["accounts"].sum())
+        for kind, test in zip(ORPHAN_KINDS, (nobody, unknown, departed), strict=True)
+    }
+    losing = listed.filter(unknown | departed | pl.col("over").fill_null(False))["officer_id"]
     keys = roster["branch_key"].drop_nulls().unique()
     only_branch = keys[0] if keys.len() == 1 else None
+    movable = _annotated(
+        clients.filter(nobody | pl.col("officer_id").is_in(losing.implode())),
+        roster, key, only_branch,
+    )
+    summary = {
+        "clients": clients.height,
+        "officers": roster.height,
+        "active_officers": int((roster["status"] == "active").sum()),
+        "over": int(roster["over"].sum()),
+        "near": int(roster["near"].sum()),
+        "orphaned": sum(by_kind.values()),
+        **by_kind,
+        "excess": int(roster.filter("over").select(pl.col("accounts") - pl.col("limit")).sum()
+                      .item() or 0),
+    }
+    return Workload(officers=roster, movable=movable, summary=summary, book=clients,
+                    branch_column=key, only_branch=only_branch)
+
+
+def _annotated(
+    clients: pl.DataFrame, roster: pl.DataFrame, key: str, only_branch: str | None
+) -> pl.DataFrame:
+    """Clients + the branch each belongs to and, for orphans, why nobody manages them."""
     owner = roster.select(
         "officer_id", pl.col("status").alias("officer_status"),
         pl.col("branch_key").alias("officer_branch"),
     )
-    book = clients.join(owner, on="officer_id", how="left", nulls_equal=False).with_columns(
+    return clients.join(owner, on="officer_id", how="left", nulls_equal=False).with_columns(
+        # a client with no branch and no known officer belongs to the roster's only branch
         pl.coalesce(pl.col(key), pl.col("officer_branch"),
                     pl.lit(only_branch, pl.String)).alias("branch_key"),
         pl.when(pl.col("officer_id").is_null()).then(pl.lit("unassigned"))
@@ -83,20 +130,6 @@ def count_workload(officers: pl.DataFrame, clients: pl.DataFrame, settings: Sett
         .when(pl.col("officer_status") == "departed").then(pl.lit("departed"))
         .otherwise(None).alias("orphan"),
     )
-    kinds = book.group_by("orphan").len()
-    by_kind = dict(zip(kinds["orphan"].to_list(), kinds["len"].to_list(), strict=True))
-    summary = {
-        "clients": clients.height,
-        "officers": roster.height,
-        "active_officers": int((roster["status"] == "active").sum()),
-        "over": int(roster["over"].sum()),
-        "near": int(roster["near"].sum()),
-        "orphaned": sum(by_kind.get(k, 0) for k in ORPHAN_KINDS),
-        **{k: by_kind.get(k, 0) for k in ORPHAN_KINDS},
-        "excess": int(roster.filter("over").select(pl.col("accounts") - pl.col("limit")).sum()
-                      .item() or 0),
-    }
-    return Workload(officers=roster, clients=book, summary=summary)
 
 
 def branch_names(officers: pl.DataFrame) -> pl.DataFrame:
