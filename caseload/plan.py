@@ -41,14 +41,6 @@ class Plan:
     unplaced: pl.DataFrame  # clients that must move but found no receiver: client_id, line, why
 
 
-@dataclass
-class _Unit:
-    uid: int
-    size: int
-    branch: str
-    owner: str | None  # None for orphans
-
-
 def make_plan(work: Workload, settings: Settings) -> Plan:
     units, members = _units(work, settings)
     units = _with_fits(work, settings, units)
@@ -236,11 +228,14 @@ def _place(
     units: pl.DataFrame,
     shed: list[int],
 ) -> tuple[pl.DataFrame, list[int]]:
-    """Give each leaving household to the least-loaded receiver with room, widening by scope."""
+    """Give each leaving household to the least-loaded receiver with room, widening by scope.
+
+    Per pool of receivers (a branch, then a region, then the bank) a heap ordered by load
+    against limit; orphans first, then the households that leave, largest first.
+    """
     roster = work.officers
     receivers = roster.filter((pl.col("status") == "active") & ~pl.col("over")).select(
         "officer_id", "accounts", "limit", pl.col("branch_key").fill_null(_NO_BRANCH),
-        "region",
     ).sort("officer_id")
     load = dict(zip(receivers["officer_id"], receivers["accounts"], strict=True))
     limit = dict(zip(receivers["officer_id"], receivers["limit"], strict=True))
@@ -256,65 +251,73 @@ def _place(
     orphan_units = orphans.sort(
         ["unit_branch", "size", "first_client"], descending=[False, True, False]
     )
-    queue = [
-        _Unit(uid, size, branch, owner)
-        for uid, size, branch, owner in pl.concat(
-            [orphan_units.select("uid", "size", "unit_branch", "owner"),
-             shed_units.select("uid", "size", "unit_branch", "owner")]
-        ).rows()
-    ]
+    queue = pl.concat(
+        [orphan_units.select("uid", "size", "unit_branch"),
+         shed_units.select("uid", "size", "unit_branch")]
+    ).rows()
     levels = ["branch"] + {"branch": [], "region": ["region"], "all": ["region", "all"]}[
         settings.scope
     ]
-    result: dict[int, tuple[str, str]] = {}
+    placed: tuple[list[int], list[str], list[str]] = ([], [], [])
     for level in levels:
-
-        def pool_of(branch: str, level: str = level) -> str | None:
-            if level == "branch":
-                return branch
-            if level == "region":
-                return region_of_branch.get(branch)
-            return "*"
-
-        pools: dict[str, list[tuple[float, int, str]]] = {}
-        for oid in load:
-            key = pool_of(branch_of[oid])
-            if load[oid] < limit[oid] and key is not None:  # no region: no region's pool
-                pools.setdefault(key, []).append((load[oid] / limit[oid], load[oid], oid))
+        # the pool each branch's households may go to at this level (None: no pool)
+        branches = set(branch_of.values()) | {b for _, _, b in queue}
+        pool_of = {
+            b: (b if b != _NO_BRANCH else None) if level == "branch"
+            else region_of_branch.get(b) if level == "region" else "*"
+            for b in branches
+        }
+        pools: dict[str, list[tuple[float, int, str, int]]] = {}
+        for oid, current in load.items():
+            key, cap = pool_of[branch_of[oid]], limit[oid]
+            if current < cap and key is not None:  # no region: no region's pool
+                pools.setdefault(key, []).append((current / cap, current, oid, cap))
         for heap in pools.values():
             heapq.heapify(heap)
         waiting = []
         for unit in queue:
-            key = pool_of(unit.branch) if unit.branch != _NO_BRANCH or level == "all" else None
-            heap = pools.get(key) if key is not None else None
-            oid = _take(heap, unit.size, load, limit) if heap else None
+            heap = pools.get(pool_of[unit[2]])
+            oid = _take(heap, unit[1], load) if heap else None
             if oid is None:
                 waiting.append(unit)
             else:
-                result[unit.uid] = (oid, level)
+                placed[0].append(unit[0])
+                placed[1].append(oid)
+                placed[2].append(level)
         queue = waiting
-    placed = pl.DataFrame(
-        {"uid": list(result), "to_officer_id": [v[0] for v in result.values()],
-         "level": [v[1] for v in result.values()]},
+    placement = pl.DataFrame(
+        {"uid": placed[0], "to_officer_id": placed[1], "level": placed[2]},
         schema={"uid": pl.Int64, "to_officer_id": pl.String, "level": pl.String},
     )
-    return placed, [u.uid for u in queue]
+    return placement, [u[0] for u in queue]
 
 
-def _take(heap: list[tuple[float, int, str]], size: int, load: dict, limit: dict) -> str | None:
-    """Pop the least-loaded receiver with room for `size`; put the others back."""
+def _take(heap: list[tuple[float, int, str, int]], size: int, load: dict) -> str | None:
+    """The least-loaded receiver with room for `size` takes it; the heap stays ordered.
+
+    Entries are (load / limit, load, officer, limit); every officer in a heap has room.
+    """
+    _, current, oid, cap = heap[0]
+    if size == 1:  # nearly every household: the least loaded has room
+        current += 1
+        if current < cap:
+            heapq.heapreplace(heap, (current / cap, current, oid, cap))
+        else:
+            heapq.heappop(heap)
+        load[oid] = current
+        return oid
     skipped, chosen = [], None
     while heap:
         entry = heapq.heappop(heap)
-        oid = entry[2]
-        if limit[oid] - load[oid] >= size:
+        _, current, oid, cap = entry
+        if cap - current >= size:
             chosen = oid
+            current += size
+            load[oid] = current
+            if current < cap:
+                heapq.heappush(heap, (current / cap, current, oid, cap))
             break
         skipped.append(entry)
-    if chosen is not None:
-        load[chosen] += size
-        if load[chosen] < limit[chosen]:
-            heapq.heappush(heap, (load[chosen] / limit[chosen], load[chosen], chosen))
     for entry in skipped:
         heapq.heappush(heap, entry)
     return chosen

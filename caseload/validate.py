@@ -211,6 +211,8 @@ def _words(distinct: pl.Series, column: str, words: dict[str, str]) -> pl.Expr:
         for w in distinct.to_list():
             key = normalise_word(w)
             table[w] = words.get(key) if key else _BLANK
+        if all(k == v for k, v in table.items()):
+            return pl.col(column)  # written as the canonical words already
         return pl.col(column).replace_strict(table, default=None, return_dtype=pl.String)
     key = vocabulary_key(pl.col(column))
     return pl.when(key == "").then(pl.lit(_BLANK)).otherwise(
@@ -226,8 +228,8 @@ _NUMBER = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"
 
 
 def _money(text: pl.Expr) -> pl.Expr:
-    """Plain numbers as exported (``1234.5``, ``1,234.50``) as a float."""
-    return text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+    """Plain numbers as exported (``1234.5``) as a float; ``1,234.50`` is `_money_lenient`'s."""
+    return text.cast(pl.Float64, strict=False)
 
 
 def _money_odd(text: pl.Expr, value: pl.Expr) -> pl.Expr:
@@ -243,7 +245,7 @@ def _money_lenient(text: pl.Expr) -> pl.Expr:
     Commas must group thousands: ``12.000,00`` is not read as twelve.
     """
     text = text.str.normalize("NFKC").str.replace_all(r"\s|^(RMB|CNY)|^¥|元$", "")
-    value = _money(text)
+    value = _money(text.str.replace_all(",", "", literal=True))
     return pl.when(text.str.contains(_NUMBER) & value.is_finite()).then(value).otherwise(None)
 
 
