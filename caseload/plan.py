@@ -66,16 +66,14 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
          ).alias("blocked"),
         (pl.col("orphan").is_null() & (pl.col("assigned_since") > cutoff)).fill_null(False)
         .alias("recent"),
-    ).with_columns(
-        # A household moves whole even where its members' branches differ: it is placed from
-        # the first of their branches (the others cross, and the move says so).
-        pl.col("branch_key").min().over("owner", "household").fill_null(_NO_BRANCH)
-        .alias("unit_branch"),
     )
-    keys = ["owner", "unit_branch", "household"]
+    keys = ["owner", "household"]
     units = (
         members.group_by(keys)
         .agg(
+            # A household moves whole even where its members' branches differ: it is placed
+            # from the first of their branches (the others cross, and the move says so).
+            pl.col("branch_key").min().fill_null(_NO_BRANCH).alias("unit_branch"),
             pl.len().cast(pl.Int64).alias("size"),
             pl.col("blocked").any(),
             pl.col("recent").any(),
@@ -91,7 +89,8 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
         .with_row_index("uid")
         .with_columns(pl.col("uid").cast(pl.Int64))
     )
-    members = members.join(units.select(*keys, "uid"), on=keys, how="left", nulls_equal=True)
+    members = members.join(units.select(*keys, "uid", "unit_branch"), on=keys, how="left",
+                           nulls_equal=True)
     return units, members
 
 
