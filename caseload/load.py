@@ -87,6 +87,7 @@ _MAGIC = (
     (b"\x1f\x8b", f"is gzip-compressed, {NOT_TEXT[3:]}"),
 )
 _TOTAL_RE = "(?i)^\\s*(" + "|".join(re.escape(w) for w in TOTAL_LINE_WORDS) + ")"
+_BLANK_OR_TOTAL_RE = "(?i)^\\s*($|" + "|".join(re.escape(w) for w in TOTAL_LINE_WORDS) + ")"
 
 
 @dataclass
@@ -720,27 +721,38 @@ def _finish(
     keep = _kept(header.mapping, wanted, kind)
     first_id = TABLES[kind][1][0]
 
-    # Classify rows, touching every row only through one or two columns: most are plain data.
-    lead_blank = pl.col("c0").str.contains(r"^\s*$")
-    any_lead_blank = bool(frame.select(lead_blank.any()).item()) if frame.height else False
-    blank = pl.lit(False)
-    lead = pl.col("c0")
-    if any_lead_blank:
-        stripped = [pl.col(c).str.strip_chars() for c in cells]
-        blank = lead_blank & pl.all_horizontal([s == "" for s in stripped])
-        lead = pl.coalesce([pl.when(s == "").then(None).otherwise(s) for s in stripped])
-    total = lead.str.contains(_TOTAL_RE).fill_null(False) & ~blank
+    # Classify rows, touching every row only through one or two columns: most are plain data,
+    # and one pass over the first column says whether any row is blank or a total at all.
     id_pos = header.mapping[first_id]
     repeat = pl.col(f"c{id_pos}") == header.cells[id_pos]  # a header pasted again, as it was
-    flags = frame.select(
-        pl.col(LINE), blank.alias("b"), total.alias("t"), (repeat & ~total).alias("h")
+    odd_lead = pl.col("c0").str.contains(_BLANK_OR_TOTAL_RE).fill_null(True)
+    any_odd, any_repeat = (
+        frame.select(odd_lead.any().alias("odd"), repeat.fill_null(False).any().alias("rep"))
+        .row(0) if frame.height
+        else (False, False)
     )
-    blank_count = int(flags["b"].sum())
-    total_lines = flags.filter(pl.col("t"))[LINE].to_list()
-    repeated = flags.filter(pl.col("h"))[LINE].to_list()
+    blank_count, total_lines, repeated = 0, [], []
+    if any_odd or any_repeat:
+        lead_blank = pl.col("c0").str.contains(r"^\s*$")
+        any_lead_blank = bool(frame.select(lead_blank.any()).item())
+        blank = pl.lit(False)
+        lead = pl.col("c0")
+        if any_lead_blank:
+            stripped = [pl.col(c).str.strip_chars() for c in cells]
+            blank = lead_blank & pl.all_horizontal([s == "" for s in stripped])
+            lead = pl.coalesce([pl.when(s == "").then(None).otherwise(s) for s in stripped])
+        total = lead.str.contains(_TOTAL_RE).fill_null(False) & ~blank
+        flags = frame.select(
+            pl.col(LINE), blank.alias("b"), total.alias("t"), (repeat & ~total).alias("h")
+        )
+        blank_count = int(flags["b"].sum())
+        total_lines = flags.filter(pl.col("t"))[LINE].to_list()
+        repeated = flags.filter(pl.col("h"))[LINE].to_list()
+        if blank_count:
+            frame = frame.filter(~blank)
     special = total_lines + repeated
-    if blank_count or special:
-        frame = frame.filter(~(pl.col(LINE).is_in(special) | blank))
+    if special:
+        frame = frame.filter(~pl.col(LINE).is_in(special))
 
     problems: list[RowProblem] = []
     if source is not None:
