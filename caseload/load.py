@@ -572,6 +572,14 @@ def _read_text(
                             encoding, wanted)
     width = len(header.cells)
     first = header.end + 2  # line of the first record
+    needed = _needed_positions(header, width, kind, wanted)
+    if needed is not None:
+        try:
+            frame = _parse_polars(source, header, width, first, total, needed)
+            return _finish(p, kind, frame, header, width, encoding, wanted, "line", source,
+                           projected=True)
+        except _Unparsed:
+            pass  # something unusual: keep every cell and look closely
     try:
         frame = _parse_polars(source, header, width, first, total)
     except _Unparsed:
@@ -579,10 +587,28 @@ def _read_text(
     return _finish(p, kind, frame, header, width, encoding, wanted, "line", source)
 
 
+def _needed_positions(
+    header: _Header, width: int, kind: str, wanted: Iterable[str] | None
+) -> list[int] | None:
+    """The cells a caller's `wanted` needs, plus those reading checks look at; None: all."""
+    if wanted is None:
+        return None
+    named = [i for i, c in enumerate(header.cells) if c.strip()]
+    eff_width = (named[-1] + 1) if named else width
+    needed = sorted({0, eff_width - 1, *_kept(header.mapping, wanted, kind).values()})
+    return needed if len(needed) < width else None
+
+
 def _parse_polars(
-    source: Path, header: _Header, width: int, first: int, total: int | None
+    source: Path, header: _Header, width: int, first: int, total: int | None,
+    needed: list[int] | None = None,
 ) -> pl.DataFrame:
-    """Cells c0..c{width-1}, LINE, _NL; `__long` when some row had more fields than the header."""
+    """Cells c0..c{width-1}, LINE, _NL; `__long` when some row had more fields than the header.
+
+    With `needed`, only those cells are kept, as each chunk is parsed (less memory); every
+    field is still parsed, so that rows with more fields than the header are still caught.
+    Such rows, and records over several lines, then raise `_Unparsed`: read them all.
+    """
     base = {
         "has_header": False, "skip_lines": header.end + 1, "separator": header.separator,
         "schema": {f"c{i}": pl.String for i in range(width)}, "infer_schema": False,
@@ -591,12 +617,19 @@ def _parse_polars(
     }
     long_rows = False
     try:
-        frame = pl.read_csv(source, **base)
+        if needed is None:
+            frame = pl.read_csv(source, **base)
+        else:
+            frame = pl.scan_csv(source, **base).select([f"c{i}" for i in needed]).collect(
+                optimizations=pl.QueryOptFlags(projection_pushdown=False)
+            )
     except pl.exceptions.PolarsError as exc:
         text = str(exc).lower()
         if "utf-8" in text or "utf8" in text:
             raise _NotUtf8 from None
-        if "more fields" not in text and "not specified in schema" not in text:
+        if needed is not None or (
+            "more fields" not in text and "not specified in schema" not in text
+        ):
             raise _Unparsed from None
         long_rows = True
         try:
@@ -611,6 +644,8 @@ def _parse_polars(
         except pl.exceptions.PolarsError:
             raise _NotUtf8 from None
     body = total - header.end - 1
+    if needed is not None and frame.height != body:
+        raise _Unparsed  # a record over several lines: its line breaks are in other cells too
     if frame.height == body:
         frame = frame.with_row_index(LINE, offset=first).with_columns(
             pl.col(LINE).cast(pl.Int64), pl.lit(0, pl.Int64).alias(_NL)
@@ -712,9 +747,13 @@ def _field_counts(
 
 def _finish(
     p: Path, kind: str, frame: pl.DataFrame, header: _Header, width: int, encoding: str,
-    wanted: Iterable[str] | None, unit: str, source: Path | None,
+    wanted: Iterable[str] | None, unit: str, source: Path | None, projected: bool = False,
 ) -> RawTable:
-    """Blank, total and repeated-header lines out; shape problems listed; canonical columns."""
+    """Blank, total and repeated-header lines out; shape problems listed; canonical columns.
+
+    A `projected` frame lacks some cells; where a blank first cell means every cell must be
+    looked at, `_Unparsed` asks the caller to read them all.
+    """
     cells = [f"c{i}" for i in range(width)]
     named = [i for i, c in enumerate(header.cells) if c.strip()]
     eff_width = (named[-1] + 1) if named else width
@@ -737,6 +776,8 @@ def _finish(
         any_lead_blank = bool(frame.select(lead_blank.any()).item())
         blank = pl.lit(False)
         lead = pl.col("c0")
+        if any_lead_blank and projected:
+            raise _Unparsed
         if any_lead_blank:
             stripped = [pl.col(c).str.strip_chars() for c in cells]
             blank = lead_blank & pl.all_horizontal([s == "" for s in stripped])

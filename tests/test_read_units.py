@@ -352,3 +352,53 @@ def test_parquet_with_numbers_and_nulls(tmp_path):
     v = validate_clients(raw, skip_bad_rows=True)
     assert v.frame.select("client_id", "officer_id", "balance").rows() == [
         ("C1", "101", 1.5), ("C2", None, None)]
+
+
+# ---------------------------------------------------------------- reading only the needed cells
+
+BOOK = ("客户号,客户名称,证件号码,手机,管户经理工号,所属支行,贷款余额,五级分类,备注\n"
+        "C1,张三,420000199001011234,13800000000,00101,城关支行,100.5,正常,x\n"
+        "C2,李四,420000199001011235,13800000001,00102,城关支行,200,关注,\n")
+WANTED = ("client_id", "officer_id", "branch", "balance", "risk_class")
+
+
+def _spy_full_reads(monkeypatch) -> list[bool]:
+    """Record, for each polars parse, whether it kept every cell."""
+    calls: list[bool] = []
+    parse = load._parse_polars
+
+    def spy(*args, **kwargs):
+        calls.append(len(args) < 6 and kwargs.get("needed") is None)
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(load, "_parse_polars", spy)
+    return calls
+
+
+def test_a_clean_export_is_read_once_keeping_only_the_needed_cells(tmp_path, monkeypatch):
+    p = write(tmp_path, "c.csv", BOOK)
+    full = read_table(p, "clients").frame.select(LINE, *WANTED)
+    calls = _spy_full_reads(monkeypatch)
+    some = read_table(p, "clients", wanted=WANTED)
+    assert calls == [False]  # one parse, of the needed cells only
+    assert some.frame.select(LINE, *WANTED).equals(full)
+    assert "client_name" not in some.frame.columns
+
+
+@pytest.mark.parametrize("body, problem", [
+    ("C3,王五,1,1,00101,城关支行,1,正常,x,extra\n", "more fields"),
+    (",,,,,,,,\nC3,王五,1,1,00101,城关支行,1,正常,x\n", None),  # a blank line
+    ('C3,"王\n五",1,1,00101,城关支行,1,正常,x\n', None),  # a name over two lines
+])
+def test_anything_unusual_is_read_again_with_every_cell(tmp_path, monkeypatch, body, problem):
+    p = write(tmp_path, "c.csv", BOOK + body)
+    calls = _spy_full_reads(monkeypatch)
+    if problem:
+        with pytest.raises(RowProblemsError) as caught:
+            validate_clients(read_table(p, "clients", wanted=WANTED))
+        assert any(problem in d and "line 4" in d for d in caught.value.details)
+    else:
+        raw = read_table(p, "clients", wanted=WANTED)
+        assert raw.frame["client_id"].to_list() == ["C1", "C2", "C3"]
+        assert raw.frame[LINE].to_list() == [2, 3, 4 if "王\n" in body else 5]
+    assert calls == [False, True]
