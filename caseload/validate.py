@@ -14,6 +14,7 @@ says some cell needs them; vocabulary words are looked up once per distinct word
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -550,4 +551,6 @@ def _finish(
     if groups or drop:
         gone = [n for g in problems for n in g.lines] + drop
         out = frame.filter(~pl.col(BAD) & ~pl.col(LINE).is_in(gone))
-    return Validated(out.drop(BAD), raw, skipped=groups, notes=_reading_notes(raw) + notes)
+    # The text cells are no longer needed once typed: keep what was read, not the cells.
+    read = dataclasses.replace(raw, frame=raw.frame.clear())
+    return Validated(out.drop(BAD), read, skipped=groups, notes=_reading_notes(raw) + notes)
