@@ -106,15 +106,6 @@ def _tidy(value: str, is_id: bool) -> str | None:
     return t or None
 
 
-def _distinct(frame: pl.DataFrame, columns: list[str]) -> dict[str, pl.Series]:
-    """Distinct values of several columns, computed side by side in one parallel pass."""
-    if not columns:
-        return {}
-    lazy = frame.lazy()
-    got = pl.collect_all([lazy.select(pl.col(c).unique()) for c in columns])
-    return {c: g.to_series() for c, g in zip(columns, got, strict=True)}
-
-
 @dataclass
 class _Cleaning:
     """How to clean the text columns, decided from their distinct values and one test pass."""
@@ -404,19 +395,30 @@ def _prepare(
     frame: pl.DataFrame, text: list[str], ids: tuple[str, ...], vocab: list[str],
     tests: dict[str, pl.Expr],
 ) -> tuple[_Cleaning, dict[str, pl.Series], dict[str, bool]]:
-    """Everything validation asks of whole columns, in two passes over the frame.
+    """Everything validation asks of whole columns, side by side in one parallel pass.
 
-    First the distinct values of the few-valued columns (tidied and looked up per value), then
-    one pass answering every column-level question: what the many-valued text columns need
-    (see `_clean`) and the callers' own `tests`.
+    The distinct values of the few-valued columns (tidied and looked up per value), and the
+    answer to every column-level question: what the many-valued text columns need (see
+    `_clean`) and the callers' own `tests`. A column expected to hold few values that holds
+    as many as rows is then tidied by expressions, at the cost of one more pass.
     """
     few = _few_valued(frame, text + vocab)
-    distinct = _distinct(frame, few)
-    for c in list(distinct):
-        if c in text and distinct[c].len() > _MANY_DISTINCT:
-            del distinct[c]  # as many values as rows: expressions, not per value
-    many = [c for c in text if c in frame.columns and c not in distinct]
-    need = _any(frame, {**_clean_tests(many, ids), **tests})
+    many = [c for c in text if c in frame.columns and c not in few]
+    questions = {**_clean_tests(many, ids), **tests}
+    lazy = frame.lazy()
+    queries = [lazy.select(pl.col(c).unique()) for c in few]
+    if questions and frame.height:
+        queries.append(lazy.select([e.fill_null(False).any().alias(k)
+                                    for k, e in questions.items()]))
+    got = pl.collect_all(queries) if queries else []
+    distinct = {c: g.to_series() for c, g in zip(few, got, strict=False)}
+    need = (dict(zip(questions, got[-1].row(0), strict=True)) if questions and frame.height
+            else dict.fromkeys(questions, False))
+    crowded = [c for c in few if c in text and distinct[c].len() > _MANY_DISTINCT]
+    for c in crowded:
+        del distinct[c]  # as many values as rows: expressions, not per value
+    if crowded:
+        need.update(_any(frame, _clean_tests(crowded, ids)))
     return _clean(frame, text, ids, distinct, need), distinct, need
 
 
