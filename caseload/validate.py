@@ -189,31 +189,34 @@ def _clean_exprs(columns: list[str], ids: tuple[str, ...], need: dict[str, bool]
     return exprs
 
 
-_BLANK = "\x00blank"
 
 
-def _words(distinct: pl.Series, column: str, words: dict[str, str]) -> pl.Expr:
-    """Canonical word for each cell, looked up once per distinct spelling.
+@dataclass
+class _Vocabulary:
+    """A vocabulary column read: its canonical words, and which cells are no known word."""
 
-    Unknown words give null; blank cells give `_BLANK` (a blank is no word, and no problem).
-    """
+    value: pl.Expr  # canonical word, or null for a blank cell (and an unknown one)
+    unknown: pl.Expr  # a cell that is neither blank nor a known word
+
+
+def _words(distinct: pl.Series, column: str, words: dict[str, str]) -> _Vocabulary:
+    """Canonical words, looked up once per distinct spelling (blank cells are no problem)."""
+    col = pl.col(column)
     distinct = distinct.drop_nulls()
-    if distinct.len() <= _MANY_DISTINCT:
-        table = {}
-        for w in distinct.to_list():
-            key = normalise_word(w)
-            table[w] = words.get(key) if key else _BLANK
-        if all(k == v for k, v in table.items()):
-            return pl.col(column)  # written as the canonical words already
-        return pl.col(column).replace_strict(table, default=None, return_dtype=pl.String)
-    key = vocabulary_key(pl.col(column))
-    return pl.when(key == "").then(pl.lit(_BLANK)).otherwise(
-        key.replace_strict(words, default=None, return_dtype=pl.String)
-    )
-
-
-def _word_value(column: str) -> pl.Expr:
-    return pl.when(pl.col(column) == _BLANK).then(None).otherwise(pl.col(column))
+    if distinct.len() > _MANY_DISTINCT:  # a column of noise: by expressions
+        key = vocabulary_key(col)
+        value = key.replace_strict(words, default=None, return_dtype=pl.String)
+        return _Vocabulary(value, col.is_not_null() & (key != "") & value.is_null())
+    table: dict[str, str | None] = {}
+    unknown: list[str] = []
+    for spelling in distinct.to_list():
+        key = normalise_word(spelling)
+        table[spelling] = words.get(key) if key else None
+        if key and table[spelling] is None:
+            unknown.append(spelling)
+    same = all(k == v for k, v in table.items())  # written as the canonical words already
+    value = col if same else col.replace_strict(table, default=None, return_dtype=pl.String)
+    return _Vocabulary(value, col.is_in(unknown) if unknown else pl.lit(False))
 
 
 _NUMBER = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"
@@ -434,10 +437,10 @@ def validate_officers(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     _id_checks(checks, "officer_id", "staff number")
     final: list[pl.Expr] = []
     if "status" in cols:
-        frame = frame.with_columns(_words(distinct["status"], "status", _STATUS).alias("__status"))
+        status = _words(distinct["status"], "status", _STATUS)
         checks.add(f"status word not in the vocabulary (column {checks.header('status')})",
-                   pl.col("status").is_not_null() & pl.col("__status").is_null())
-        final.append(_word_value("__status").fill_null("active").alias("status"))
+                   status.unknown)
+        final.append(status.value.fill_null("active").alias("status"))
     else:
         final.append(pl.lit("active").alias("status"))
     if "capacity" in cols:
@@ -491,10 +494,6 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
         fixes.append(_money_lenient(pl.col("balance")).alias("__balance"))
     if need.get("date"):
         fixes.append(_date_lenient(pl.col("assigned_since")).alias("__since"))
-    if "risk_class" in cols:
-        fixes.append(_words(distinct["risk_class"], "risk_class", _RISK).alias("__risk"))
-    if "pinned" in cols:
-        fixes.append(_words(distinct["pinned"], "pinned", _PIN).alias("__pin"))
     frame = frame.with_columns(fixes)
 
     _id_checks(checks, "client_id", "client number")
@@ -506,24 +505,28 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     checks.add(f"staff number with spaces, line breaks or in Excel's rounded 1.2E+11 form "
                f"(column {checks.header('officer_id')})", odd_staff)
     final: list[pl.Expr] = []
+    # (where every cell read plainly, no cell can be a problem: nothing to look for)
     if "balance" in cols:
-        checks.add(f"balance is not a number (column {checks.header('balance')})",
-                   pl.col("balance").str.strip_chars().ne("") & pl.col("__balance").is_null())
+        if need.get("money"):
+            checks.add(f"balance is not a number (column {checks.header('balance')})",
+                       pl.col("balance").str.strip_chars().ne("")
+                       & pl.col("__balance").is_null())
         final.append(pl.col("__balance").alias("balance"))
     if "assigned_since" in cols:
-        checks.add(f"date not understood (column {checks.header('assigned_since')})",
-                   pl.col("assigned_since").str.strip_chars().ne("")
-                   & pl.col("__since").is_null())
+        if need.get("date"):
+            checks.add(f"date not understood (column {checks.header('assigned_since')})",
+                       pl.col("assigned_since").str.strip_chars().ne("")
+                       & pl.col("__since").is_null())
         final.append(pl.col("__since").alias("assigned_since"))
     if "risk_class" in cols:
+        risk = _words(distinct["risk_class"], "risk_class", _RISK)
         checks.add(f"risk class not one of 正常/关注/次级/可疑/损失 "
-                   f"(column {checks.header('risk_class')})",
-                   pl.col("risk_class").is_not_null() & pl.col("__risk").is_null())
-        final.append(_word_value("__risk").alias("risk_class"))
+                   f"(column {checks.header('risk_class')})", risk.unknown)
+        final.append(risk.value.alias("risk_class"))
     if "pinned" in cols:
-        checks.add(f"pinned is not yes/no (column {checks.header('pinned')})",
-                   pl.col("pinned").is_not_null() & pl.col("__pin").is_null())
-        final.append((pl.col("__pin") == "y").fill_null(False).alias("pinned"))
+        pinned = _words(distinct["pinned"], "pinned", _PIN)
+        checks.add(f"pinned is not yes/no (column {checks.header('pinned')})", pinned.unknown)
+        final.append((pinned.value == "y").fill_null(False).alias("pinned"))
     final += [pl.lit(False if t == pl.Boolean else None, t).alias(c)
               for c, t in CLIENT_COLUMNS.items() if c not in cols]
     personal = [c for c in PERSONAL_COLUMNS if c in cols]  # only when a caller asked for them
