@@ -317,13 +317,16 @@ class _Checks:
         return flagged.drop(names)
 
 
-def _id_checks(checks: _Checks, column: str, what: str) -> None:
+def _id_checks(checks: _Checks, column: str, what: str, odd_possible: bool = True) -> None:
+    """Blank IDs, and IDs a spreadsheet mangled (unless a test already found none)."""
     header = checks.header(column)
     checks.add(f"blank {what} (column {header})", pl.col(column).is_null())
-    checks.add(
-        f"{what} with spaces, line breaks or in Excel's rounded 1.2E+11 form (column {header})",
-        pl.col(column).str.contains(_ODD_ID),
-    )
+    if odd_possible:
+        checks.add(
+            f"{what} with spaces, line breaks or in Excel's rounded 1.2E+11 form "
+            f"(column {header})",
+            pl.col(column).str.contains(_ODD_ID),
+        )
 
 
 def _duplicates(
@@ -335,14 +338,13 @@ def _duplicates(
     naming the ID and its lines. Same `other`, other details differing: a problem too.
     Returns (problems, notes, lines to drop as repeats).
     """
-    keys = frame.select(pl.col(key).filter(~pl.col(BAD) & pl.col(key).is_not_null()))
-    if keys.is_empty():
-        return [], [], []
+    kept = pl.col(key).filter(~pl.col(BAD) & pl.col(key).is_not_null())
     # As many distinct 64-bit hashes as rows proves the keys distinct (cheaper than hashing
     # the strings into a table); otherwise look properly.
-    if keys.select(pl.col(key).hash(7).n_unique()).item() == keys.height:
+    rows, hashes = frame.select(kept.len().alias("n"), kept.hash(7).n_unique().alias("h")).row(0)
+    if rows == 0 or hashes == rows:
         return [], [], []
-    if keys.select(pl.col(key).n_unique()).item() == keys.height:
+    if frame.select(kept.n_unique()).item() == rows:
         return [], [], []
     ok = frame.filter(~pl.col(BAD) & pl.col(key).is_not_null())
     dups = ok.filter(pl.col(key).is_duplicated()).sort(LINE)
@@ -483,6 +485,7 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     if "assigned_since" in cols:
         typed.append(_date(pl.col("assigned_since")).alias("__since"))
         tests["date"] = pl.col("assigned_since").is_not_null() & pl.col("__since").is_null()
+    tests["odd_id"] = pl.col("client_id").str.contains(_ODD_ID)  # asked here, in parallel
     frame = raw.frame.with_columns(typed)
     cleaning, distinct, need = _prepare(
         frame,
@@ -496,7 +499,8 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
         fixes.append(_date_lenient(pl.col("assigned_since")).alias("__since"))
     frame = frame.with_columns(fixes)
 
-    _id_checks(checks, "client_id", "client number")
+    tidied = any(need.get(f"{k}:client_id") for k in "wsgx")  # tidying can make an odd ID
+    _id_checks(checks, "client_id", "client number", need["odd_id"] or tidied)
     staff = cleaning.values.get("officer_id")
     odd_staff = (
         pl.col("officer_id").str.contains(_ODD_ID) if staff is None
