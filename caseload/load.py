@@ -130,6 +130,8 @@ def read_table(
         raise ValueError(f"unknown table kind {kind!r}")
     options = options or ReadOptions()
     p = Path(path)
+    if p.is_dir() and (parts := sorted(p.glob("*.parquet"))):
+        return _read_parquet(p, kind, options, wanted, parts)
     _check_path(p)
     suffix = p.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
@@ -933,26 +935,50 @@ def _is_texty(magic: bytes) -> bool:
 
 
 def _read_parquet(
-    p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] | None
+    p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] | None,
+    parts: list[Path] | None = None,
 ) -> RawTable:
+    """A Parquet file, or a folder of Parquet parts read as one table (rows in part order).
+
+    Only the cells needed are read, on polars' streaming engine; rows are numbered from 1
+    across the parts.
+    """
+    parts = parts or [p]
     try:
-        schema = pl.read_parquet_schema(p)
+        schema = pl.read_parquet_schema(parts[0])
     except Exception:
         raise InputError(p, "is not a readable Parquet file") from None
     headers = list(schema)
     header = _choose_header([(0, 0, ",", headers)], kind, options, p, "row", "parquet", wanted)
+    needed = _needed_positions(header, len(headers), kind, wanted)
+    try:
+        return _parquet_table(p, kind, parts, header, wanted, needed)
+    except _Unparsed:  # a blank first cell: look at every cell
+        return _parquet_table(p, kind, parts, header, wanted, None)
+
+
+def _parquet_table(
+    p: Path, kind: str, parts: list[Path], header: _Header, wanted: Iterable[str] | None,
+    needed: list[int] | None,
+) -> RawTable:
+    headers = header.cells
+    positions = range(len(headers)) if needed is None else needed
     try:
         frame = (
-            pl.scan_parquet(p)
-            .select(*[pl.col(h).cast(pl.String).fill_null("").alias(f"c{i}")
-                      for i, h in enumerate(headers)])
+            pl.scan_parquet(parts)
+            .select(*[pl.col(headers[i]).cast(pl.String).fill_null("").alias(f"c{i}")
+                      for i in positions])
             .with_row_index(LINE, offset=1)
             .with_columns(pl.col(LINE).cast(pl.Int64), pl.lit(0, pl.Int64).alias(_NL))
-            .collect()
+            .collect(engine="streaming")
         )
     except Exception:
-        raise InputError(p, "is not a readable Parquet file (its data cannot be read)") from None
-    table = _finish(p, kind, frame, header, len(headers), "parquet", wanted, "row", None)
+        problem = ("is not a readable Parquet file (its data cannot be read)" if len(parts) == 1
+                   else "holds Parquet parts that cannot be read as one table (do they all "
+                        "have the same columns?)")
+        raise InputError(p, problem) from None
+    table = _finish(p, kind, frame, header, len(headers), "parquet", wanted, "row", None,
+                    projected=needed is not None)
     table.header_line = 0
     return table
 

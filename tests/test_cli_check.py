@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from caseload import __version__
@@ -74,6 +75,20 @@ def test_english_and_chinese_exports_agree(runner):
     assert zh["summary"] == en["summary"]
     assert zh["officers"] == en["officers"]
     assert zh["transfers"] == en["transfers"]
+
+
+def test_a_folder_of_parquet_parts_gives_the_same_check(runner, tmp_path):
+    book = pl.read_csv(EN[1], infer_schema=False)
+    folder = tmp_path / "clients"
+    folder.mkdir()
+    for i, part in enumerate(book.iter_slices(2500)):
+        part.write_parquet(folder / f"part-{i}.parquet")
+    assert len(list(folder.iterdir())) == 3
+    code_csv, from_csv = check_json(runner, EN)
+    code_parts, from_parts = check_json(runner, [EN[0], str(folder)])
+    assert code_parts == code_csv
+    for key in ("summary", "officers", "transfers"):
+        assert from_parts[key] == from_csv[key]
 
 
 def test_json_contract(runner):

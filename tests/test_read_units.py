@@ -402,3 +402,44 @@ def test_anything_unusual_is_read_again_with_every_cell(tmp_path, monkeypatch, b
         assert raw.frame["client_id"].to_list() == ["C1", "C2", "C3"]
         assert raw.frame[LINE].to_list() == [2, 3, 4 if "王\n" in body else 5]
     assert calls == [False, True]
+
+
+# ---------------------------------------------------------------- a folder of Parquet parts
+
+
+def _parts(folder: Path, *frames: pl.DataFrame) -> Path:
+    folder.mkdir()
+    for i, frame in enumerate(frames):
+        frame.write_parquet(folder / f"part-{i:03}.parquet")
+    return folder
+
+
+def test_a_folder_of_parquet_parts_is_one_table_numbered_across_parts(tmp_path):
+    one = pl.DataFrame({"client_id": ["C1", "C2"], "officer_id": ["101", "102"],
+                        "client_name": ["张三", "李四"]})
+    two = pl.DataFrame({"client_id": ["C3", None], "officer_id": ["101", "103"],
+                        "client_name": ["王五", "赵六"]})
+    folder = _parts(tmp_path / "book", one, two)
+    (folder / "README.txt").write_text("not a part")
+    raw = read_table(folder, "clients", wanted=("client_id", "officer_id"))
+    assert raw.frame.select(LINE, "client_id", "officer_id").rows() == [
+        (1, "C1", "101"), (2, "C2", "102"), (3, "C3", "101"), (4, "", "103")]
+    assert "client_name" not in raw.frame.columns
+    with pytest.raises(RowProblemsError) as info:
+        validate_clients(raw)
+    assert info.value.details[0].endswith("blank client number (column client_id): 1 row(s), "
+                                          "row 4")
+
+
+def test_parquet_parts_that_do_not_match_are_refused(tmp_path):
+    folder = _parts(tmp_path / "book", pl.DataFrame({"client_id": ["C1"], "officer_id": ["1"]}),
+                    pl.DataFrame({"client_id": ["C2"], "manager": ["1"]}))
+    with pytest.raises(InputError, match="cannot be read as one table"):
+        read_table(folder, "clients")
+
+
+def test_a_folder_without_parquet_parts_is_not_a_file(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "clients.csv").write_text("client_id,officer_id\nC1,1\n")
+    with pytest.raises(InputError, match="is a directory, not a file"):
+        read_table(tmp_path / "book", "clients")
