@@ -217,6 +217,7 @@ def _to_utf8_file(p: Path, encoding: str) -> tuple[Path, int]:
     Returns the temporary path and the number of lines (counted on the way).
     """
     decoder = codecs.getincrementaldecoder(encoding)()
+    ascii_newlines = encoding == "gb18030"
     fd, tmp = tempfile.mkstemp(prefix="caseload-", suffix=".csv")
     newlines = 0
     last = ""
@@ -228,7 +229,8 @@ def _to_utf8_file(p: Path, encoding: str) -> tuple[Path, int]:
                     text = decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
                     raise _bad_bytes(p, encoding, offset + exc.start) from None
-                newlines += text.count("\n")
+                # (a GB18030 multi-byte character never holds the byte of \n: count bytes)
+                newlines += chunk.count(b"\n") if ascii_newlines else text.count("\n")
                 last = text[-1:] or last
                 dst.write(text.encode("utf-8"))
                 offset += len(chunk)

@@ -223,8 +223,8 @@ _NUMBER = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"
 
 
 def _money(text: pl.Expr) -> pl.Expr:
-    """Plain numbers as exported (``1234.5``) as a float; ``1,234.50`` is `_money_lenient`'s."""
-    return text.cast(pl.Float64, strict=False)
+    """Numbers as exported (``1234.5``, ``1,234.50``) as a float."""
+    return text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
 
 
 def _money_odd(text: pl.Expr, value: pl.Expr) -> pl.Expr:
@@ -240,7 +240,7 @@ def _money_lenient(text: pl.Expr) -> pl.Expr:
     Commas must group thousands: ``12.000,00`` is not read as twelve.
     """
     text = text.str.normalize("NFKC").str.replace_all(r"\s|^(RMB|CNY)|^¥|元$", "")
-    value = _money(text.str.replace_all(",", "", literal=True))
+    value = _money(text)
     return pl.when(text.str.contains(_NUMBER) & value.is_finite()).then(value).otherwise(None)
 
 

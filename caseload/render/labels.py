@@ -20,6 +20,10 @@ LABELS: dict[str, dict[str, str]] = {
     "not_growing": {"en": "not growing", "zh": "未增长"},
     "more_rows": {"en": "… and {n} more rows (all of them in --format json/csv or --report)",
                   "zh": "……另有 {n} 行（完整内容见 --format json/csv 或 --report）"},
+    "more_rows_plan": {"en": "… and {n} more rows (every move is in the plan file; "
+                             "caseload check --report FILE.xlsx lists every transfer and branch)",
+                       "zh": "……另有 {n} 行（每笔调整见计划文件；caseload check --report "
+                             "FILE.xlsx 列出全部移交与支行）"},
     "title": {"en": "caseload check", "zh": "管户负荷检查"},
     "as_of": {"en": "as of", "zh": "截至"},
     "limit": {"en": "limit", "zh": "上限"},

@@ -87,9 +87,9 @@ def _over_near(report: CheckReport, console: Console, lang: str, unicode: bool) 
     _more(console, len(rows), lang)
 
 
-def _more(console: Console, total: int, lang: str) -> None:
+def _more(console: Console, total: int, lang: str, where: str = "more_rows") -> None:
     if total > MAX_ROWS:
-        console.print(label("more_rows", lang).format(n=total - MAX_ROWS))
+        console.print(label(where, lang).format(n=total - MAX_ROWS))
 
 
 def _who(officer_id: str | None, name: str | None, lang: str) -> str:
@@ -98,7 +98,7 @@ def _who(officer_id: str | None, name: str | None, lang: str) -> str:
     return f"{officer_id} {name}" if name else officer_id
 
 
-def _transfers(report: CheckReport, console: Console, lang: str) -> None:
+def _transfers(report: CheckReport, console: Console, lang: str, where: str = "more_rows") -> None:
     if not report.transfers:
         return
     t = Table(title=label("transfers_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
@@ -113,7 +113,7 @@ def _transfers(report: CheckReport, console: Console, lang: str) -> None:
         t.add_row(_who(tr["from_officer_id"], tr["from_name"], lang),
                   _who(tr["to_officer_id"], tr["to_name"], lang), branch, str(tr["clients"]))
     console.print(t)
-    _more(console, len(report.transfers), lang)
+    _more(console, len(report.transfers), lang, where)
 
 
 def _shortfalls(report: CheckReport, console: Console, lang: str) -> None:
@@ -158,7 +158,7 @@ def render_plan(report: CheckReport, target: str, console: Console, lang: str = 
     """After `plan`: where the file went, transfers, and each branch before and after."""
     s = report.summary
     console.print(label("moves_written", lang).format(n=f"{s['moves']:,}", target=target))
-    _transfers(report, console, lang)
+    _transfers(report, console, lang, "more_rows_plan")
     t = Table(title=label("branches_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
     for key, justify in (("branch", "left"), ("largest", "right"), ("average", "right"),
                          ("spread", "right"), ("over_col", "right")):
@@ -170,7 +170,7 @@ def render_plan(report: CheckReport, target: str, console: Console, lang: str = 
                   f"{b['spread_before']} → {b['spread_after']}",
                   f"{b['over_before']} → {b['over_after']}")
     console.print(t)
-    _more(console, len(shown), lang)
+    _more(console, len(shown), lang, "more_rows_plan")
     _shortfalls(report, console, lang)
 
 
