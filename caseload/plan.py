@@ -149,10 +149,11 @@ def _choose_sheds(
     own = units.filter(pl.col("owner").is_not_null() & ~pl.col("blocked")).join(
         need, left_on="owner", right_on="officer_id"
     )
-    movable = own.group_by("owner").agg(pl.col("size").sum().alias("movable"))  # fits or not
+    # what may leave at all (fitting a receiver or not): below the excess, the rest must stay
+    may_leave = own.group_by("owner").agg(pl.col("size").sum().alias("may_leave"))
     still_over = (
-        need.join(movable, left_on="officer_id", right_on="owner", how="left")
-        .with_columns((pl.col("need") - pl.col("movable").fill_null(0)).alias("excess_left"))
+        need.join(may_leave, left_on="officer_id", right_on="owner", how="left")
+        .with_columns((pl.col("need") - pl.col("may_leave").fill_null(0)).alias("excess_left"))
         .filter(pl.col("excess_left") > 0)
         .select("officer_id", "excess_left", pl.lit(w["stays"]).alias("why"))
         .sort("officer_id")
@@ -230,7 +231,7 @@ def _place(
     """Give each leaving household to the least-loaded receiver with room, widening by scope.
 
     Per pool of receivers (a branch, then a region, then the bank) a heap ordered by load
-    against limit; orphans first, then the households that leave, largest first.
+    against limit; orphans first, then the households that leave, each branch's largest first.
     """
     roster = work.officers
     receivers = roster.filter((pl.col("status") == "active") & ~pl.col("over")).select(

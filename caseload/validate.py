@@ -36,7 +36,7 @@ from caseload.load import LINE, RawTable, vocabulary_key
 FIRST_LINES_SHOWN = 5
 NAMED_DUPLICATES = 5
 # Dates read: 2024-03-01, 2024/3/1, 20240301, 2024年3月1日, 2024.3.1 (a time after them is
-# ignored); see `_with_date`.
+# ignored); see `_date_lenient`.
 _ODD_ID = r"[\s\x00-\x1f\x7f]|^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
 _ODD_ID_RE = re.compile(_ODD_ID)
 _MANY_DISTINCT = 20_000
@@ -405,7 +405,7 @@ def _prepare(
     The distinct values of the few-valued columns (tidied and looked up per value), and the
     answer to every column-level question: what the many-valued text columns need (see
     `_clean`) and the callers' own `tests`. A column expected to hold few values that holds
-    as many as rows is then tidied by expressions, at the cost of one more pass.
+    more than `_MANY_DISTINCT` is then tidied by expressions, at the cost of one more pass.
     """
     few = _few_valued(frame, text + vocab)
     many = [c for c in text if c in frame.columns and c not in few]

@@ -443,3 +443,12 @@ def test_a_folder_without_parquet_parts_is_not_a_file(tmp_path):
     (tmp_path / "book" / "clients.csv").write_text("client_id,officer_id\nC1,1\n")
     with pytest.raises(InputError, match="is a directory, not a file"):
         read_table(tmp_path / "book", "clients")
+
+
+def test_parquet_parts_are_read_in_name_order_with_numbers_by_value(tmp_path):
+    folder = tmp_path / "book"
+    folder.mkdir()
+    for n in (10, 2, 1):
+        pl.DataFrame({"client_id": [f"C{n}"], "officer_id": ["1"]}).write_parquet(
+            folder / f"part-{n}.parquet")
+    assert read_table(folder, "clients").frame["client_id"].to_list() == ["C1", "C2", "C10"]
