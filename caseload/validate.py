@@ -39,7 +39,7 @@ NAMED_DUPLICATES = 5
 # ignored); see `_date_lenient`.
 _ODD_ID = r"[\s\x00-\x1f\x7f]|^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
 _ODD_ID_RE = re.compile(_ODD_ID)
-_MANY_DISTINCT = 20_000
+_MANY_DISTINCT = 100_000  # above this, tidying per distinct value in Python costs more
 # (nearly) one value per row: tidied by expressions, not per value
 _MANY_VALUES = ("client_id", "group_id")
 BAD = "__bad"

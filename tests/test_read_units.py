@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from caseload import load
+from caseload import load, validate
 from caseload.check import load_inputs
 from caseload.columns import (
     CLIENT_HEADER_TIERS,
@@ -452,3 +452,41 @@ def test_parquet_parts_are_read_in_name_order_with_numbers_by_value(tmp_path):
         pl.DataFrame({"client_id": [f"C{n}"], "officer_id": ["1"]}).write_parquet(
             folder / f"part-{n}.parquet")
     assert read_table(folder, "clients").frame["client_id"].to_list() == ["C1", "C2", "C10"]
+
+
+# ---------------------------------------------------------------- per value or by expressions
+
+MESSY = ("客户号,管户客户经理工号,所属支行,五级分类,锁定,家庭号,贷款余额\n"
+         "C1,００１０１,城关支行 ,正常,是,H1,\"1,234.50\"\n"
+         "C2,=\"00102\",城关支行,关注,否,,100\n"
+         "C3, 00101,东街支行,次级,,H1 ,¥12\n"
+         "c4x,'00103,东街支行,Loss,Y,H2,0\n")
+
+
+@pytest.mark.parametrize("extra, problem", [("", None), ("C5,00101,东街支行,未知,否,,1\n",
+                                                          "risk class not one of")])
+def test_tidying_by_expressions_agrees_with_tidying_per_value(tmp_path, monkeypatch, extra,
+                                                              problem):
+    """Columns with more distinct values than `_MANY_DISTINCT` take the expression path."""
+    p = write(tmp_path, "c.csv", MESSY + extra)
+
+    def run():
+        try:
+            return validate_clients(read_table(p, "clients")).frame
+        except RowProblemsError as exc:
+            return exc.details
+
+    per_value = run()
+    monkeypatch.setattr(validate, "_MANY_DISTINCT", 1)
+    by_expressions = run()
+    if problem:
+        assert per_value == by_expressions and problem in per_value[0]
+        return
+    assert by_expressions.equals(per_value)
+    assert per_value.select("client_id", "officer_id", "branch", "risk_class", "pinned",
+                            "group_id", "balance").rows() == [
+        ("C1", "00101", "城关支行", "normal", True, "H1", 1234.5),
+        ("C2", "00102", "城关支行", "special_mention", False, None, 100.0),
+        ("C3", "00101", "东街支行", "substandard", False, "H1", 12.0),
+        ("c4X", "00103", "东街支行", "loss", True, "H2", 0.0),  # an ID card's x only
+    ]
