@@ -68,8 +68,8 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
         .alias("recent"),
     )
     keys = ["owner", "household"]
-    units = (
-        members.group_by(keys)
+    units = (  # (lazy: the engine's group-by and sort are the faster ones on big books)
+        members.lazy().group_by(keys)
         .agg(
             # A household moves whole even where its members' branches differ: it is placed
             # from the first of their branches (the others cross, and the move says so).
@@ -88,6 +88,7 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
         )
         .with_row_index("uid")
         .with_columns(pl.col("uid").cast(pl.Int64))
+        .collect()
     )
     members = members.join(units.select(*keys, "uid", "unit_branch"), on=keys, how="left",
                            nulls_equal=True)
