@@ -89,7 +89,9 @@ def _any(frame: pl.DataFrame, tests: dict[str, pl.Expr]) -> dict[str, bool]:
     """Column-level questions ("does any cell need this?") answered in one pass."""
     if not tests or frame.is_empty():
         return dict.fromkeys(tests, False)
-    row = frame.select([e.fill_null(False).any().alias(k) for k, e in tests.items()]).row(0)
+    # (lazy: the engine splits each column's test over the cores, not just the columns)
+    row = frame.lazy().select([e.fill_null(False).any().alias(k) for k, e in tests.items()]) \
+        .collect().row(0)
     return {k: bool(v) for k, v in zip(tests, row, strict=True)}
 
 
@@ -294,8 +296,8 @@ class _Checks:
             return frame.with_columns(pl.lit(False).alias(BAD))
         names = [f"__m{i}" for i in range(n)]
         # Which problems occur at all, in one pass that materialises nothing: usually none.
-        hit = frame.select([m.any().alias(name) for (_, m), name in zip(self.masks, names,
-                                                                        strict=True)]).row(0)
+        hit = _any(frame, {name: m for (_, m), name in zip(self.masks, names, strict=True)})
+        hit = [hit[name] for name in names]
         if not any(hit):
             return frame.with_columns(pl.lit(False).alias(BAD))
         flagged = frame.with_columns([m.alias(name) for (_, m), name in zip(self.masks, names,
