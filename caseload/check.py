@@ -14,11 +14,11 @@ from caseload.report import CheckReport, build_check_report, input_note
 from caseload.validate import Validated, validate_clients, validate_officers
 from caseload.workload import Workload, count_workload
 
-# Personal data is never needed to count or plan: those columns are dropped as the file is
-# read, never validated, kept or shown.
+# The columns counting and planning use. Others (personal data above all) are not kept as the
+# file is read, never validated or shown.
 CLIENT_COLUMNS_FOR_PLANNING = (
     "client_id", "officer_id", "branch", "branch_id", "balance", "risk_class", "group_id",
-    "assigned_since", "pinned", "segment",
+    "assigned_since", "pinned",
 )
 
 
