@@ -511,19 +511,16 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     checks.add(f"staff number with spaces, line breaks or in Excel's rounded 1.2E+11 form "
                f"(column {checks.header('officer_id')})", odd_staff)
     final: list[pl.Expr] = []
-    # (where every cell read plainly, no cell can be a problem: nothing to look for)
-    if "balance" in cols:
-        if need.get("money"):
-            checks.add(f"balance is not a number (column {checks.header('balance')})",
-                       pl.col("balance").str.strip_chars().ne("")
-                       & pl.col("__balance").is_null())
-        final.append(pl.col("__balance").alias("balance"))
-    if "assigned_since" in cols:
-        if need.get("date"):
-            checks.add(f"date not understood (column {checks.header('assigned_since')})",
-                       pl.col("assigned_since").str.strip_chars().ne("")
-                       & pl.col("__since").is_null())
-        final.append(pl.col("__since").alias("assigned_since"))
+    for column, typed, test, problem in (
+        ("balance", "__balance", "money", "balance is not a number"),
+        ("assigned_since", "__since", "date", "date not understood"),
+    ):
+        if column not in cols:
+            continue
+        if need.get(test):  # (where every cell read plainly, no cell can be a problem)
+            checks.add(f"{problem} (column {checks.header(column)})",
+                       pl.col(column).str.strip_chars().ne("") & pl.col(typed).is_null())
+        final.append(pl.col(typed).alias(column))
     if "risk_class" in cols:
         risk = _words(distinct["risk_class"], "risk_class", _RISK)
         checks.add(f"risk class not one of 正常/关注/次级/可疑/损失 "
