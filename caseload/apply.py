@@ -137,10 +137,26 @@ def apply_plan(
         names = dict(zip(roster["officer_id"], roster["name"], strict=True))
     # Every line of a planned client is rewritten: a repeated identical row, counted once,
     # would otherwise keep the old officer and leave the client under two officers.
-    every_line = raw.frame.select(
-        pl.col("client_id").str.normalize("NFKC").str.strip_chars(), LINE
-    )
-    targets = moves.select("client_id", "to_officer_id").join(every_line, on="client_id")
+    tidy = pl.col("client_id").str.normalize("NFKC").str.strip_chars()
+    every_line = raw.frame.select(tidy.alias("cell_client"), LINE, tidy.alias("client_id"))
+    targets = moves.select("client_id", "to_officer_id")
+    if "bank" in raw.frame.columns:  # a province-wide export: the plan's numbers are bank/number
+        bank = pl.col("bank").str.normalize("NFKC").str.strip_chars() + "/"
+        every_line = raw.frame.select(tidy.alias("cell_client"), LINE,
+                                      (bank + tidy).alias("client_id"), bank.alias("bank"))
+        targets = targets.join(every_line, on="client_id").with_columns(
+            pl.when(pl.col("to_officer_id").str.starts_with(pl.col("bank")))
+            .then(pl.col("to_officer_id").str.strip_prefix(pl.col("bank")))
+            .alias("cell_officer")
+        )
+        other_bank = targets.filter(pl.col("cell_officer").is_null())["client_id"]
+        if other_bank.len():
+            raise PlanRefusedError(f"{plan_path}: plan refused, nothing written", [
+                f"{plan_path}: client {other_bank[0]} goes to an officer of another bank"
+                + (f" (and {other_bank.len() - 1} more)" if other_bank.len() > 1 else "")])
+    else:
+        targets = targets.join(every_line, on="client_id").with_columns(
+            pl.col("to_officer_id").alias("cell_officer"))
     replacements = _rewrite(raw, lines, targets, names)
     for line_no, new in replacements.items():
         lines[line_no - 1] = new
@@ -179,7 +195,8 @@ def _rewrite(raw: RawTable, lines: list[str], moves: pl.DataFrame,
     client_pos = raw.positions["client_id"]
     name_pos = raw.positions.get("officer_name")
     out = {}
-    for line_no, client_id, to_id in moves.select(LINE, "client_id", "to_officer_id").rows():
+    rows = moves.select(LINE, "cell_client", "cell_officer", "to_officer_id").rows()
+    for line_no, client_id, cell_officer, to_id in rows:
         # A record with a line break in a cell spans lines, and a line is rewritten whole:
         # refuse rather than guess (strict: an open quote at the end of the line is an error).
         try:
@@ -192,7 +209,7 @@ def _rewrite(raw: RawTable, lines: list[str], moves: pl.DataFrame,
             raise InputError(raw.path, f"line {line_no} does not hold client {client_id} on "
                              "one line (line breaks inside cells?); apply needs one client "
                              "per line")
-        cells[id_pos] = to_id
+        cells[id_pos] = cell_officer
         if name_pos is not None and names is not None and names.get(to_id) is not None:
             cells[name_pos] = names[to_id]
         buf = io.StringIO()

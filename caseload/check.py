@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 
 from caseload.config import ReadOptions, Settings
-from caseload.errors import RowProblemsError
+from caseload.errors import InputError, RowProblemsError
 from caseload.load import read_table
 from caseload.plan import Plan, make_plan
 from caseload.report import CheckReport, build_check_report, input_note
@@ -18,7 +18,7 @@ from caseload.workload import Workload, count_workload
 # file is read, never validated or shown.
 CLIENT_COLUMNS_FOR_PLANNING = (
     "client_id", "officer_id", "branch", "branch_id", "balance", "risk_class", "group_id",
-    "assigned_since", "pinned",
+    "assigned_since", "pinned", "bank",
 )
 
 
@@ -52,20 +52,25 @@ def load_inputs(
     wanted = CLIENT_COLUMNS_FOR_PLANNING + (("client_name",) if client_names else ())
     read = read or ReadOptions()
     officer_read = officer_read or dataclasses.replace(read, header_row=None, sheet=None)
+    officers_raw = read_table(officers_path, "officers", officer_read)
+    clients_raw = read_table(clients_path, "clients", read, wanted=wanted)
+    with_bank = ["bank" in raw.headers for raw in (officers_raw, clients_raw)]
+    if with_bank[0] != with_bank[1]:  # numbers of one bank cannot be matched to bank/numbers
+        lacking = clients_path if with_bank[0] else officers_path
+        other = "roster" if with_bank[0] else "client list"
+        raise InputError(lacking, f"has no bank column (法人行社) but the {other} has one: "
+                                  "a province-wide check needs the bank in both exports")
     problems: list[RowProblemsError] = []
     try:
-        officers = validate_officers(
-            read_table(officers_path, "officers", officer_read), read.skip_bad_rows
-        )
+        officers = validate_officers(officers_raw, read.skip_bad_rows)
     except RowProblemsError as exc:
         problems.append(exc)
+    del officers_raw
     try:
-        clients = validate_clients(
-            read_table(clients_path, "clients", read, wanted=wanted),
-            read.skip_bad_rows,
-        )
+        clients = validate_clients(clients_raw, read.skip_bad_rows)
     except RowProblemsError as exc:
         problems.append(exc)
+    del clients_raw  # (its text cells are freed once typed)
     if len(problems) == 1:
         raise problems[0]
     if problems:

@@ -16,6 +16,11 @@ import unicodedata
 
 Tiers = tuple[tuple[str, ...], ...]
 
+# The bank (法人行社) in a province-wide export: staff and client numbers are unique only
+# within one bank, so where both exports carry it, identities are read as ``bank/number``.
+_BANK: Tiers = (("bank", "bank_code", "legal_entity", "法人行社", "法人机构", "所属行社",
+                 "所属法人", "行社"),)
+
 # canonical -> tiers of header names seen in exports, the most specific tier first.
 OFFICER_HEADER_TIERS: dict[str, Tiers] = {
     "officer_id": (
@@ -32,6 +37,7 @@ OFFICER_HEADER_TIERS: dict[str, Tiers] = {
     "status": (("status", "岗位状态", "在岗状态", "员工状态"), ("状态",)),
     "grade": (("grade", "level", "客户经理等级", "等级", "职级", "星级"),),
     "capacity": (("capacity", "max_accounts", "管户上限"),),
+    "bank": _BANK,
 }
 
 CLIENT_HEADER_TIERS: dict[str, Tiers] = {
@@ -59,6 +65,7 @@ CLIENT_HEADER_TIERS: dict[str, Tiers] = {
     "group_id": (("group_id", "household_id", "关联组号", "家庭号", "关联客户组", "集团号"),),
     "assigned_since": (("assigned_since", "管户日期", "分配日期", "接管日期"),),
     "pinned": (("pinned", "locked", "锁定", "不可调整"),),
+    "bank": _BANK,
 }
 
 

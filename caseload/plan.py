@@ -74,6 +74,7 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
             # A household moves whole even where its members' branches differ: it is placed
             # from the first of their branches (the others cross, and the move says so).
             pl.col("branch_key").min().fill_null(_NO_BRANCH).alias("unit_branch"),
+            pl.col("bank").min(),  # one bank per officer, and per household of orphans
             pl.len().cast(pl.Int64).alias("size"),
             pl.col("blocked").any(),
             pl.col("recent").any(),
@@ -105,13 +106,13 @@ def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame) -> pl.Da
     roster = work.officers
     room = roster.filter((pl.col("status") == "active") & ~pl.col("over")).select(
         pl.col("branch_key").fill_null(_NO_BRANCH), (pl.col("limit") - pl.col("accounts"))
-        .alias("room"),
+        .alias("room"), "bank",
     )
     regions = (
         roster.filter(pl.col("branch_key").is_not_null() & pl.col("region").is_not_null())
         .group_by("branch_key").agg(pl.col("region").min())
     )
-    best = units.select("uid", "size", "unit_branch").join(
+    best = units.select("uid", "size", "unit_branch", "bank").join(
         room.group_by("branch_key").agg(pl.col("room").max().alias("in_branch")),
         left_on="unit_branch", right_on="branch_key", how="left",
     )
@@ -123,8 +124,10 @@ def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame) -> pl.Da
         best = best.join(regions, left_on="unit_branch", right_on="branch_key", how="left") \
             .join(in_region, on="region", how="left")
         reach.append(pl.col("in_region"))
-    if settings.scope == "all":
-        reach.append(pl.lit(room["room"].max(), pl.Int64))
+    if settings.scope == "all":  # any branch of the bank (of the export, without banks)
+        in_bank = room.group_by("bank").agg(pl.col("room").max().alias("in_bank"))
+        best = best.join(in_bank, on="bank", how="left", nulls_equal=True)
+        reach.append(pl.col("in_bank"))
     fits = best.select("uid", (pl.col("size") <= pl.max_horizontal(reach).fill_null(0))
                        .alias("fits"))
     return units.join(fits, on="uid", how="left").sort("uid")
@@ -231,16 +234,18 @@ def _place(
 ) -> tuple[pl.DataFrame, list[int]]:
     """Give each leaving household to the least-loaded receiver with room, widening by scope.
 
-    Per pool of receivers (a branch, then a region, then the bank) a heap ordered by load
-    against limit; orphans first, then the households that leave, each branch's largest first.
+    Per pool of receivers (a branch, then a region, then the bank: in a province-wide export,
+    the household's own bank) a heap ordered by load against limit; orphans first, then the
+    households that leave, each branch's largest first.
     """
     roster = work.officers
     receivers = roster.filter((pl.col("status") == "active") & ~pl.col("over")).select(
-        "officer_id", "accounts", "limit", pl.col("branch_key").fill_null(_NO_BRANCH),
+        "officer_id", "accounts", "limit", pl.col("branch_key").fill_null(_NO_BRANCH), "bank",
     ).sort("officer_id")
     load = dict(zip(receivers["officer_id"], receivers["accounts"], strict=True))
     limit = dict(zip(receivers["officer_id"], receivers["limit"], strict=True))
     branch_of = dict(zip(receivers["officer_id"], receivers["branch_key"], strict=True))
+    bank_of = dict(zip(receivers["officer_id"], receivers["bank"], strict=True))
     region_of_branch = dict(
         roster.filter(pl.col("branch_key").is_not_null() & pl.col("region").is_not_null())
         .group_by("branch_key").agg(pl.col("region").min())
@@ -253,31 +258,36 @@ def _place(
         ["unit_branch", "size", "first_client"], descending=[False, True, False]
     )
     queue = pl.concat(
-        [orphan_units.select("uid", "size", "unit_branch"),
-         shed_units.select("uid", "size", "unit_branch")]
+        [orphan_units.select("uid", "size", "unit_branch", "bank"),
+         shed_units.select("uid", "size", "unit_branch", "bank")]
     ).rows()
     levels = ["branch"] + {"branch": [], "region": ["region"], "all": ["region", "all"]}[
         settings.scope
     ]
     placed: tuple[list[int], list[str], list[str]] = ([], [], [])
     for level in levels:
-        # the pool each branch's households may go to at this level (None: no pool)
-        branches = set(branch_of.values()) | {b for _, _, b in queue}
-        pool_of = {
-            b: (b if b != _NO_BRANCH else None) if level == "branch"
-            else region_of_branch.get(b) if level == "region" else "*"
-            for b in branches
-        }
+        # the pool each receiver and each household belongs to at this level (None: none)
+        if level == "all":
+            pool_of_officer = {oid: bank_of[oid] or "*" for oid in load}
+            pool_of_unit = [bank or "*" for _, _, _, bank in queue]
+        else:
+            pool_of = {
+                b: (b if b != _NO_BRANCH else None) if level == "branch"
+                else region_of_branch.get(b)
+                for b in set(branch_of.values()) | {b for _, _, b, _ in queue}
+            }
+            pool_of_officer = {oid: pool_of[branch_of[oid]] for oid in load}
+            pool_of_unit = [pool_of[b] for _, _, b, _ in queue]
         pools: dict[str, list[tuple[float, int, str, int]]] = {}
         for oid, current in load.items():
-            key, cap = pool_of[branch_of[oid]], limit[oid]
+            key, cap = pool_of_officer[oid], limit[oid]
             if current < cap and key is not None:  # no region: no region's pool
                 pools.setdefault(key, []).append((current / cap, current, oid, cap))
         for heap in pools.values():
             heapq.heapify(heap)
         waiting = []
-        for unit in queue:
-            heap = pools.get(pool_of[unit[2]])
+        for unit, key in zip(queue, pool_of_unit, strict=True):
+            heap = pools.get(key)
             oid = _take(heap, unit[1], load) if heap else None
             if oid is None:
                 waiting.append(unit)

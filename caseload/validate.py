@@ -331,6 +331,19 @@ def _id_checks(checks: _Checks, column: str, what: str, odd_possible: bool = Tru
         )
 
 
+def _within_bank(checks: _Checks, cols: set[str], columns: tuple[str, ...]) -> list[pl.Expr]:
+    """In a province-wide export, identities as ``bank/number`` (numbers repeat across banks).
+
+    Branch, region and household names repeat too, so they are read within the bank as well.
+    A row without its bank belongs to no bank: a problem.
+    """
+    if "bank" not in cols:
+        return []
+    checks.add(f"blank bank (column {checks.header('bank')})", pl.col("bank").is_null())
+    return [pl.concat_str([pl.col("bank"), pl.lit("/"), pl.col(c)]).alias(c)
+            for c in columns if c in cols]
+
+
 def _duplicates(
     frame: pl.DataFrame, raw: RawTable, key: str, other: str, what: str, owner: str,
 ) -> tuple[list[ProblemGroup], list[ProblemGroup], list[int]]:
@@ -434,12 +447,13 @@ def validate_officers(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     cols = set(raw.frame.columns)
     checks = _Checks(raw)
     cleaning, distinct, _ = _prepare(
-        raw.frame, ["officer_id", "name", "branch", "branch_id", "region", "grade", "capacity"],
+        raw.frame,
+        ["officer_id", "name", "branch", "branch_id", "region", "grade", "capacity", "bank"],
         ("officer_id",), ["status"], {},
     )
     frame = raw.frame.with_columns(cleaning.exprs)
     _id_checks(checks, "officer_id", "staff number")
-    final: list[pl.Expr] = []
+    final = _within_bank(checks, cols, ("officer_id", "branch", "branch_id", "region"))
     if "status" in cols:
         status = _words(distinct["status"], "status", _STATUS)
         checks.add(f"status word not in the vocabulary (column {checks.header('status')})",
@@ -460,10 +474,10 @@ def validate_officers(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     else:
         final.append(pl.lit(None, pl.Int64).alias("capacity"))
     final += [pl.lit(None, pl.String).alias(c)
-              for c in ("name", "branch", "branch_id", "region", "grade") if c not in cols]
+              for c in ("name", "branch", "branch_id", "region", "grade", "bank") if c not in cols]
     frame = checks.evaluate(frame).with_columns(final).select(
         LINE, "officer_id", "name", "branch", "branch_id", "region", "status", "grade",
-        "capacity", BAD,
+        "capacity", "bank", BAD,
     )
     return _finish(checks, frame, "officer_id", "name", "staff number", "name", skip_bad_rows)
 
@@ -472,7 +486,7 @@ CLIENT_COLUMNS = {
     "officer_id": pl.String, "officer_name": pl.String, "branch": pl.String,
     "branch_id": pl.String, "segment": pl.String, "group_id": pl.String,
     "balance": pl.Float64, "risk_class": pl.String, "assigned_since": pl.Date,
-    "pinned": pl.Boolean,
+    "pinned": pl.Boolean, "bank": pl.String,
 }
 
 
@@ -491,7 +505,8 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     frame = raw.frame.with_columns(typed)
     cleaning, distinct, need = _prepare(
         frame,
-        ["client_id", "officer_id", "officer_name", "branch", "branch_id", "segment", "group_id"],
+        ["client_id", "officer_id", "officer_name", "branch", "branch_id", "segment", "group_id",
+         "bank"],
         ("client_id", "officer_id"), ["risk_class", "pinned"], tests,
     )
     fixes = list(cleaning.exprs)
@@ -510,7 +525,8 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     )  # a few thousand officers: checked once per staff number
     checks.add(f"staff number with spaces, line breaks or in Excel's rounded 1.2E+11 form "
                f"(column {checks.header('officer_id')})", odd_staff)
-    final: list[pl.Expr] = []
+    final = _within_bank(checks, cols, ("client_id", "officer_id", "branch", "branch_id",
+                                        "group_id"))
     for column, typed, test, problem in (
         ("balance", "__balance", "money", "balance is not a number"),
         ("assigned_since", "__since", "date", "date not understood"),
