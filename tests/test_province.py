@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from caseload.cli import app
@@ -100,3 +101,37 @@ def test_apply_writes_each_bank_its_own_numbers(runner, tmp_path):
                for b, a in changed)
     code, doc = check(runner, [files[0], str(out)])
     assert code == 0 and doc["summary"]["over"] == 0
+
+
+def test_a_province_of_two_sample_banks_plans_each_bank_as_on_its_own(runner, tmp_path):
+    """The sample bank twice, as banks A and B: each bank's transfers are the sample's own."""
+    frames = {}
+    for name in ("officers", "clients"):
+        one = pl.read_csv(f"sample_data/en/{name}.csv", infer_schema=False)
+        frames[name] = tmp_path / f"{name}.csv"
+        pl.concat([one.with_columns(pl.lit(bank).alias("bank")) for bank in ("A", "B")]) \
+            .write_csv(frames[name])
+    province = runner.invoke(app, ["check", str(frames["officers"]), str(frames["clients"]),
+                                   "--as-of", AS_OF, "--format", "json"])
+    alone = json.loads(runner.invoke(app, ["check", "sample_data/en/officers.csv",
+                                           "sample_data/en/clients.csv", "--as-of", AS_OF,
+                                           "--format", "json"]).stdout)
+    both = json.loads(province.stdout)
+    assert province.exit_code == 1
+    assert both["summary"]["clients"] == 2 * alone["summary"]["clients"]
+    assert both["summary"]["moves"] == 2 * alone["summary"]["moves"]
+
+    def pairs(transfers, bank=None):
+        """(from, to, clients) of one bank's transfers, the bank prefix taken off."""
+        out = []
+        for t in transfers:
+            to, came = t["to_officer_id"], t["from_officer_id"]
+            if bank is not None:
+                if not to.startswith(f"{bank}/"):
+                    continue
+                to, came = to[len(bank) + 1:], came and came[len(bank) + 1:]
+            out.append((came or "", to, t["clients"]))
+        return sorted(out)
+
+    for bank in ("A", "B"):
+        assert pairs(both["transfers"], bank) == pairs(alone["transfers"])
