@@ -10,17 +10,14 @@ import json
 from typing import Any
 
 
-def _one(value: Any, ascii_only: bool) -> str:
-    return json.dumps(value, ensure_ascii=ascii_only, default=str)
-
-
 def dumps(document: dict[str, Any], ascii_only: bool = False) -> str:
+    one = json.JSONEncoder(ensure_ascii=ascii_only, default=str).encode  # one encoder for all
     parts = []
     for key, value in document.items():
         if isinstance(value, list) and value:
-            items = ",\n".join("    " + _one(item, ascii_only) for item in value)
+            items = ",\n".join("    " + one(item) for item in value)
             text = "[\n" + items + "\n  ]"
         else:
-            text = _one(value, ascii_only)
-        parts.append(f"  {_one(key, ascii_only)}: {text}")
+            text = one(value)
+        parts.append(f"  {one(key)}: {text}")
     return "{\n" + ",\n".join(parts) + "\n}\n"
