@@ -27,9 +27,13 @@ def plan_frame(plan: Plan, book: pl.DataFrame | None = None,
     branches = branch_names(plan.officers)
     moves = plan.moves
     if book is not None and "client_name" in book.columns:
-        # mask after the join: the moved clients, not the whole book
-        moves = masked(moves.join(book.select(LINE, "client_name"), on=LINE, how="left"),
-                       show=show_personal)
+        # trim and mask after the join: the moved clients, not the whole book
+        name = pl.col("client_name").str.strip_chars()
+        moves = masked(
+            moves.join(book.select(LINE, "client_name"), on=LINE, how="left")
+            .with_columns(pl.when(name != "").then(name).alias("client_name")),
+            show=show_personal,
+        )
     else:
         moves = moves.with_columns(pl.lit(None, pl.String).alias("client_name"))
     return (

@@ -548,10 +548,11 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
         final.append((pinned.value == "y").fill_null(False).alias("pinned"))
     final += [pl.lit(False if t == pl.Boolean else None, t).alias(c)
               for c, t in CLIENT_COLUMNS.items() if c not in cols]
-    personal = [c for c in PERSONAL_COLUMNS if c in cols]  # only when a caller asked for them
+    # passed through as read (trimmed where shown: see plan_file), only when a caller asked
+    personal = [c for c in PERSONAL_COLUMNS if c in cols]
     frame = checks.evaluate(frame).with_columns(final).select(
         LINE, "client_id", *CLIENT_COLUMNS,
-        *[pl.col(c).str.strip_chars().replace("", None).alias(c) for c in personal], BAD
+        *personal, BAD
     )
     return _finish(checks, frame, "client_id", "officer_id", "client", "officer", skip_bad_rows)
 
