@@ -135,3 +135,17 @@ def test_a_province_of_two_sample_banks_plans_each_bank_as_on_its_own(runner, tm
 
     for bank in ("A", "B"):
         assert pairs(both["transfers"], bank) == pairs(alone["transfers"])
+
+
+def test_apply_refuses_a_move_to_another_banks_officer(runner, tmp_path):
+    files = write(tmp_path, ROSTER, clients())
+    plan = tmp_path / "moves.csv"
+    assert runner.invoke(app, ["plan", *files, "--as-of", AS_OF, "--threshold", "10",
+                               "-o", str(plan)]).exit_code == 0
+    text = plan.read_text(encoding="utf-8-sig")
+    assert text.count("城关农商行/002") >= 5
+    plan.write_text(text.replace("城关农商行/002", "东湖农商行/002", 1), encoding="utf-8-sig")
+    out = tmp_path / "after.csv"
+    result = runner.invoke(app, ["apply", files[1], str(plan), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "goes to an officer of another bank" in result.stderr and not out.exists()
