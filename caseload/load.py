@@ -581,6 +581,11 @@ def _read_text(
                             encoding, wanted)
     width = len(header.cells)
     first = header.end + 2  # line of the first record
+    if total is None:  # (counted once: both parses below compare rows with lines)
+        try:
+            total = _count_lines(source)
+        except pl.exceptions.PolarsError:
+            raise _NotUtf8 from None
     needed = _needed_positions(header, width, kind, wanted)
     if needed is not None:
         try:
@@ -614,7 +619,7 @@ def _needed_positions(
 
 
 def _parse_polars(
-    source: Path, header: _Header, width: int, first: int, total: int | None,
+    source: Path, header: _Header, width: int, first: int, total: int,
     needed: list[int] | None = None,
 ) -> pl.DataFrame:
     """Cells c0..c{width-1}, LINE, _NL; `__long` when some row had more fields than the header.
@@ -653,11 +658,6 @@ def _parse_polars(
             )
         except pl.exceptions.PolarsError:
             raise _Unparsed from None
-    if total is None:
-        try:
-            total = _count_lines(source)
-        except pl.exceptions.PolarsError:
-            raise _NotUtf8 from None
     body = total - header.end - 1
     if needed is not None and frame.height != body:
         raise _Unparsed  # a record over several lines: its line breaks are in other cells too
