@@ -70,7 +70,7 @@ def _over_near(report: CheckReport, console: Console, lang: str, unicode: bool) 
     rows = report.over_and_near()
     if not rows:
         return
-    t = Table(title=label("over_near_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    t = _titled("over_near_title", lang)
     t.add_column(label("staff", lang))
     t.add_column(label("name", lang))
     t.add_column(label("branch", lang))
@@ -87,6 +87,11 @@ def _over_near(report: CheckReport, console: Console, lang: str, unicode: bool) 
     _more(console, len(rows), lang)
 
 
+def _titled(title: str, lang: str) -> Table:
+    """A table in the house style: its title above, left, and a rule under the header."""
+    return Table(title=label(title, lang), box=box.SIMPLE_HEAD, title_justify="left")
+
+
 def _more(console: Console, total: int, lang: str, where: str = "more_rows") -> None:
     if total > MAX_ROWS:
         console.print(label(where, lang).format(n=total - MAX_ROWS))
@@ -101,7 +106,7 @@ def _who(officer_id: str | None, name: str | None, lang: str) -> str:
 def _transfers(report: CheckReport, console: Console, lang: str, where: str = "more_rows") -> None:
     if not report.transfers:
         return
-    t = Table(title=label("transfers_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    t = _titled("transfers_title", lang)
     t.add_column(label("from", lang))
     t.add_column(label("to", lang))
     t.add_column(label("branch", lang))
@@ -119,7 +124,7 @@ def _transfers(report: CheckReport, console: Console, lang: str, where: str = "m
 def _shortfalls(report: CheckReport, console: Console, lang: str) -> None:
     short = [b for b in report.branches if b["cannot_place"]]
     if short:
-        t = Table(title=label("shortfall_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+        t = _titled("shortfall_title", lang)
         t.add_column(label("branch", lang))
         t.add_column(label("cannot_place", lang), justify="right")
         t.add_column(label("officers_needed", lang), justify="right")
@@ -128,8 +133,7 @@ def _shortfalls(report: CheckReport, console: Console, lang: str) -> None:
         console.print(t)
         _more(console, len(short), lang)
     if report.still_over:
-        t = Table(title=label("still_over_title", lang), box=box.SIMPLE_HEAD,
-                  title_justify="left")
+        t = _titled("still_over_title", lang)
         t.add_column(label("staff", lang))
         t.add_column(label("excess_left", lang), justify="right")
         t.add_column(label("why", lang))
@@ -143,7 +147,7 @@ def _inputs(report: CheckReport, console: Console, lang: str) -> None:
     rows = report.left_out(label("total_lines", lang))
     if not rows:
         return
-    t = Table(title=label("inputs_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    t = _titled("inputs_title", lang)
     t.add_column(label("file", lang))
     t.add_column(label("problem", lang))
     t.add_column(label("rows", lang), justify="right")
@@ -159,7 +163,7 @@ def render_plan(report: CheckReport, target: str, console: Console, lang: str = 
     s = report.summary
     console.print(label("moves_written", lang).format(n=f"{s['moves']:,}", target=target))
     _transfers(report, console, lang, "more_rows_plan")
-    t = Table(title=label("branches_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    t = _titled("branches_title", lang)
     for key, justify in (("branch", "left"), ("largest", "right"), ("average", "right"),
                          ("spread", "right"), ("over_col", "right")):
         t.add_column(label(key, lang), justify=justify)
@@ -178,7 +182,7 @@ def render_applied(applied, roster, target: str, console: Console, lang: str = "
     """After `apply`: how many clients changed hands and the new loads of those involved."""
     console.print(label("applied", lang).format(n=f"{applied.moved:,}", target=target))
     with_limits = "limit" in applied.loads.columns
-    t = Table(title=label("loads_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    t = _titled("loads_title", lang)
     t.add_column(label("staff", lang))
     t.add_column(label("before", lang), justify="right")
     t.add_column(label("after", lang), justify="right")
@@ -200,14 +204,14 @@ def render_history(found: dict, console: Console, lang: str = "en") -> None:
         console.print(label("no_weeks", lang))
         return
     dates = [s["as_of"] for s in found["snapshots"]]
-    t = Table(title=label("weeks_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    t = _titled("weeks_title", lang)
     for key in ("week", "clients", "over_col", "near_col", "orphaned_col"):
         t.add_column(label(key, lang), justify="left" if key == "week" else "right")
     for s in found["snapshots"]:
         t.add_row(s["as_of"], f"{s['clients']:,}", str(s["over"]), str(s["near"]),
                   f"{s['orphaned']:,}")
     console.print(t)
-    b = Table(title=label("branch_weeks_title", lang), box=box.SIMPLE_HEAD, title_justify="left")
+    b = _titled("branch_weeks_title", lang)
     b.add_column(label("branch", lang))
     for d in dates[-6:]:
         b.add_column(d[5:], justify="right")
@@ -217,8 +221,7 @@ def render_history(found: dict, console: Console, lang: str = "en") -> None:
                   *[str(by_week[d]["max_load"]) if d in by_week else "-" for d in dates[-6:]])
     console.print(b)
     if found["officers"]:
-        o = Table(title=label("officer_weeks_title", lang), box=box.SIMPLE_HEAD,
-                  title_justify="left")
+        o = _titled("officer_weeks_title", lang)
         o.add_column(label("staff", lang))
         o.add_column(label("name", lang))
         o.add_column(label("limit_col", lang), justify="right")
@@ -231,8 +234,7 @@ def render_history(found: dict, console: Console, lang: str = "en") -> None:
         console.print(o)
         _more(console, len(found["officers"]), lang)
     if found["persistent"]:
-        p = Table(title=label("persistent_title", lang), box=box.SIMPLE_HEAD,
-                  title_justify="left")
+        p = _titled("persistent_title", lang)
         for col in (label("staff", lang), label("name", lang), label("branch", lang),
                     label("accounts", lang), label("limit_col", lang), label("weeks_over", lang)):
             p.add_column(col)
@@ -241,8 +243,7 @@ def render_history(found: dict, console: Console, lang: str = "en") -> None:
                       str(o["capacity"]), str(o["weeks_over"]))
         console.print(p)
     if found["crossing"]:
-        c = Table(title=label("crossing_title", lang), box=box.SIMPLE_HEAD,
-                  title_justify="left")
+        c = _titled("crossing_title", lang)
         for col in (label("staff", lang), label("name", lang), label("accounts", lang),
                     label("limit_col", lang), label("growth_per_week", lang), label("expected", lang)):
             c.add_column(col)
