@@ -55,33 +55,44 @@ def make_plan(work: Workload, settings: Settings) -> Plan:
 
 
 def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Clients that may move, folded into households: orphans and books of over-limit officers."""
+    """Clients that may move, folded into households: orphans and books of over-limit officers.
+
+    Most clients have no group id and are a household of their own: their units are the rows
+    themselves, so only the members of real households are grouped (a fifth of the rows).
+    """
     cutoff = settings.as_of - dt.timedelta(days=settings.recent_days)
-    book = work.movable
-    members = book.with_columns(
+    members = work.movable.with_columns(
         pl.when(pl.col("orphan").is_null()).then(pl.col("officer_id")).alias("owner"),
-        pl.coalesce(pl.col("group_id"), pl.lit("\x00") + pl.col("client_id")).alias("household"),
         (pl.col("orphan").is_null()
          & (pl.col("pinned") | pl.col("risk_class").is_in(list(NON_PERFORMING))).fill_null(False)
          ).alias("blocked"),
         (pl.col("orphan").is_null() & (pl.col("assigned_since") > cutoff)).fill_null(False)
         .alias("recent"),
     )
-    keys = ["owner", "household"]
+    alone = pl.col("group_id").is_null()
+    lone = members.lazy().filter(alone).select(
+        "owner", pl.col("branch_key").fill_null(_NO_BRANCH).alias("unit_branch"), "bank",
+        pl.lit(1, pl.Int64).alias("size"), "blocked", "recent",
+        pl.col("assigned_since").alias("since"),
+        pl.col("balance").fill_null(0.0).round(2),  # (as the sum of one balance would be)
+        pl.col("client_id").alias("first_client"), LINE, pl.lit(None, pl.String).alias("group_id"),
+    )
+    keys = ["owner", "group_id"]
+    grouped = members.lazy().filter(~alone).group_by(keys).agg(
+        # A household moves whole even where its members' branches differ: it is placed
+        # from the first of their branches (the others cross, and the move says so).
+        pl.col("branch_key").min().fill_null(_NO_BRANCH).alias("unit_branch"),
+        pl.col("bank").min(),  # one bank per officer, and per household of orphans
+        pl.len().cast(pl.Int64).alias("size"),
+        pl.col("blocked").any(),
+        pl.col("recent").any(),
+        pl.col("assigned_since").min().alias("since"),
+        pl.col("balance").sum().round(2).alias("balance"),  # same sum in any row order
+        pl.col("client_id").min().alias("first_client"),
+        pl.lit(None, pl.Int64).alias(LINE),
+    )
     units = (  # (lazy: the engine's group-by and sort are the faster ones on big books)
-        members.lazy().group_by(keys)
-        .agg(
-            # A household moves whole even where its members' branches differ: it is placed
-            # from the first of their branches (the others cross, and the move says so).
-            pl.col("branch_key").min().fill_null(_NO_BRANCH).alias("unit_branch"),
-            pl.col("bank").min(),  # one bank per officer, and per household of orphans
-            pl.len().cast(pl.Int64).alias("size"),
-            pl.col("blocked").any(),
-            pl.col("recent").any(),
-            pl.col("assigned_since").min().alias("since"),
-            pl.col("balance").sum().round(2).alias("balance"),  # same sum in any row order
-            pl.col("client_id").min().alias("first_client"),
-        )
+        pl.concat([lone, grouped.select(lone.collect_schema().names())])
         .sort(
             ["owner", "recent", "since", "balance", "first_client"],
             descending=[False, False, True, False, False],
@@ -91,9 +102,15 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
         .with_columns(pl.col("uid").cast(pl.Int64))
         .collect()
     )
-    members = members.join(units.select(*keys, "uid", "unit_branch"), on=keys, how="left",
-                           nulls_equal=True)
-    return units, members
+    of_unit = units.select("uid", "unit_branch", LINE, *keys)
+    members = pl.concat([
+        members.filter(alone).join(of_unit.filter(pl.col(LINE).is_not_null())
+                                   .select(LINE, "uid", "unit_branch"), on=LINE, how="left"),
+        members.filter(~alone).join(of_unit.filter(pl.col(LINE).is_null())
+                                    .select(*keys, "uid", "unit_branch"),
+                                    on=keys, how="left", nulls_equal=True),
+    ])
+    return units.drop(LINE, "group_id"), members
 
 
 def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame) -> pl.DataFrame:
