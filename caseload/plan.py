@@ -259,10 +259,11 @@ def _place(
     receivers = roster.filter((pl.col("status") == "active") & ~pl.col("over")).select(
         "officer_id", "accounts", "limit", pl.col("branch_key").fill_null(_NO_BRANCH), "bank",
     ).sort("officer_id")
-    load = dict(zip(receivers["officer_id"], receivers["accounts"], strict=True))
-    limit = dict(zip(receivers["officer_id"], receivers["limit"], strict=True))
-    branch_of = dict(zip(receivers["officer_id"], receivers["branch_key"], strict=True))
-    bank_of = dict(zip(receivers["officer_id"], receivers["bank"], strict=True))
+    ids = receivers["officer_id"].to_list()
+    load = dict(zip(ids, receivers["accounts"].to_list(), strict=True))
+    limit = dict(zip(ids, receivers["limit"].to_list(), strict=True))
+    branch_of = dict(zip(ids, receivers["branch_key"].to_list(), strict=True))
+    bank_of = dict(zip(ids, receivers["bank"].to_list(), strict=True))
     region_of_branch = dict(
         roster.filter(pl.col("branch_key").is_not_null() & pl.col("region").is_not_null())
         .group_by("branch_key").agg(pl.col("region").min())
