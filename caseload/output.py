@@ -62,13 +62,19 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     Only text columns change; numbers stay numbers. A text cell that is itself a plain
     number (e.g. '-12.5') is left alone.
     """
-    exprs = []
-    for name, dtype in frame.schema.items():
-        if dtype == pl.String:
-            col = pl.col(name)
-            risky = col.str.contains(r"^[=+\-@\t\r]") & col.cast(pl.Float64, strict=False).is_null()
-            exprs.append(pl.when(risky.fill_null(False)).then("'" + col).otherwise(col).alias(name))
-    return frame.with_columns(exprs) if exprs else frame
+    risky = {
+        name: (pl.col(name).str.contains(r"^[=+\-@\t\r]")
+               & pl.col(name).cast(pl.Float64, strict=False).is_null()).fill_null(False)
+        for name, dtype in frame.schema.items() if dtype == pl.String
+    }
+    if not risky or frame.is_empty():
+        return frame
+    # Which columns hold such a cell at all (usually none), before rewriting any column.
+    hit = frame.select([test.any().alias(name) for name, test in risky.items()]).row(0)
+    return frame.with_columns(
+        pl.when(risky[name]).then("'" + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        for name, found in zip(risky, hit, strict=True) if found
+    )
 
 
 def frame_to_csv_bytes(frame: pl.DataFrame, bom: bool = True) -> bytes:
