@@ -199,6 +199,19 @@ class _Vocabulary:
 
     value: pl.Expr  # canonical word, or null for a blank cell (and an unknown one)
     unknown: pl.Expr  # a cell that is neither blank nor a known word
+    cells: pl.Expr | None = None  # the column as read, when its spellings were looked up
+    spellings: dict[str, str | None] | None = None  # each spelling's word
+
+    def means(self, word: str) -> pl.Expr:
+        """The cells that mean `word`, as a flag (blank and unknown cells: false).
+
+        Tested against the spellings of `word`, not by building every cell's word: a flag
+        column of millions of rows costs a tenth.
+        """
+        if self.cells is None or self.spellings is None:
+            return (self.value == word).fill_null(False)
+        return self.cells.is_in([s for s, w in self.spellings.items() if w == word]) \
+            .fill_null(False)
 
 
 def _words(distinct: pl.Series, column: str, words: dict[str, str]) -> _Vocabulary:
@@ -218,7 +231,7 @@ def _words(distinct: pl.Series, column: str, words: dict[str, str]) -> _Vocabula
             unknown.append(spelling)
     same = all(k == v for k, v in table.items())  # written as the canonical words already
     value = col if same else col.replace_strict(table, default=None, return_dtype=pl.String)
-    return _Vocabulary(value, col.is_in(unknown) if unknown else pl.lit(False))
+    return _Vocabulary(value, col.is_in(unknown) if unknown else pl.lit(False), col, table)
 
 
 _NUMBER = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"
@@ -545,7 +558,7 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     if "pinned" in cols:
         pinned = _words(distinct["pinned"], "pinned", _PIN)
         checks.add(f"pinned is not yes/no (column {checks.header('pinned')})", pinned.unknown)
-        final.append((pinned.value == "y").fill_null(False).alias("pinned"))
+        final.append(pinned.means("y").alias("pinned"))
     final += [pl.lit(False if t == pl.Boolean else None, t).alias(c)
               for c, t in CLIENT_COLUMNS.items() if c not in cols]
     # passed through as read (trimmed where shown: see plan_file), only when a caller asked
