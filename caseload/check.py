@@ -81,7 +81,8 @@ def load_inputs(
 
 
 def run(inputs: Inputs, settings: Settings) -> Outcome:
-    work = count_workload(inputs.officers.frame, inputs.clients.frame, settings)
+    work = count_workload(inputs.officers.frame, inputs.clients.frame, settings,
+                          inputs.clients.officer_counts)
     plan = make_plan(work, settings)
     report = build_check_report(
         work, plan, settings, [input_note(inputs.officers), input_note(inputs.clients)]

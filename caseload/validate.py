@@ -76,6 +76,8 @@ class Validated:
     raw: RawTable
     skipped: list[ProblemGroup] = field(default_factory=list)
     notes: list[ProblemGroup] = field(default_factory=list)
+    # clients per officer_id (null: no officer), when validation could count them on the way
+    officer_counts: pl.DataFrame | None = None
 
     @property
     def skipped_rows(self) -> int:
@@ -426,24 +428,28 @@ def _reading_notes(raw: RawTable) -> list[ProblemGroup]:
 
 def _prepare(
     frame: pl.DataFrame, text: list[str], ids: tuple[str, ...], vocab: list[str],
-    tests: dict[str, pl.Expr],
-) -> tuple[_Cleaning, dict[str, pl.Series], dict[str, bool]]:
+    tests: dict[str, pl.Expr], tally: str | None = None,
+) -> tuple[_Cleaning, dict[str, pl.Series], dict[str, bool], pl.DataFrame | None]:
     """Everything validation asks of whole columns, side by side in one parallel pass.
 
     The distinct values of the few-valued columns (tidied and looked up per value), and the
     answer to every column-level question: what the many-valued text columns need (see
     `_clean`) and the callers' own `tests`. A column expected to hold few values that holds
     more than `_MANY_DISTINCT` is then tidied by expressions, at the cost of one more pass.
+    The few-valued column `tally` is counted rather than only listed (it costs the same), and
+    its counts are returned per tidied value.
     """
     few = _few_valued(frame, text + vocab)
     many = [c for c in text if c in frame.columns and c not in few]
     questions = {**_clean_tests(many, ids), **tests}
     lazy = frame.lazy()
-    queries = [lazy.select(pl.col(c).unique()) for c in few]
+    queries = [lazy.group_by(c).agg(pl.len().alias("__n")) if c == tally
+               else lazy.select(pl.col(c).unique()) for c in few]
     if questions and frame.height:
         queries.append(lazy.select([e.fill_null(False).any().alias(k)
                                     for k, e in questions.items()]))
     got = pl.collect_all(queries) if queries else []
+    tallied = dict(zip(few, got, strict=False)).get(tally) if tally else None
     distinct = {c: g.to_series() for c, g in zip(few, got, strict=False)}
     need = (dict(zip(questions, got[-1].row(0), strict=True)) if questions and frame.height
             else dict.fromkeys(questions, False))
@@ -452,14 +458,21 @@ def _prepare(
         del distinct[c]  # as many values as rows: expressions, not per value
     if crowded:
         need.update(_any(frame, _clean_tests(crowded, ids)))
-    return _clean(frame, text, ids, distinct, need), distinct, need
+    cleaning = _clean(frame, text, ids, distinct, need)
+    counts = None
+    if tallied is not None and tally in distinct:  # (tidied as the column will be)
+        counts = (
+            tallied.with_columns([e for e in cleaning.exprs if e.meta.output_name() == tally])
+            .group_by(tally).agg(pl.col("__n").sum().cast(pl.Int64).alias("accounts"))
+        )
+    return cleaning, distinct, need, counts
 
 
 def validate_officers(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     """The roster: one row per officer; status defaults to active where no column says."""
     cols = set(raw.frame.columns)
     checks = _Checks(raw)
-    cleaning, distinct, _ = _prepare(
+    cleaning, distinct, _, _ = _prepare(
         raw.frame,
         ["officer_id", "name", "branch", "branch_id", "region", "grade", "capacity", "bank"],
         ("officer_id",), ["status"], {},
@@ -516,11 +529,12 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
         tests["date"] = pl.col("assigned_since").is_not_null() & pl.col("__since").is_null()
     tests["odd_id"] = pl.col("client_id").str.contains(_ODD_ID)  # asked here, in parallel
     frame = raw.frame.with_columns(typed)
-    cleaning, distinct, need = _prepare(
+    cleaning, distinct, need, counts = _prepare(
         frame,
         ["client_id", "officer_id", "officer_name", "branch", "branch_id", "segment", "group_id",
          "bank"],
         ("client_id", "officer_id"), ["risk_class", "pinned"], tests,
+        tally=None if "bank" in cols else "officer_id",  # (with banks, counted per bank)
     )
     fixes = list(cleaning.exprs)
     if need.get("money"):  # some cell is more than a plain number: read them all leniently
@@ -567,12 +581,13 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
         LINE, "client_id", *CLIENT_COLUMNS,
         *personal, BAD
     )
-    return _finish(checks, frame, "client_id", "officer_id", "client", "officer", skip_bad_rows)
+    return _finish(checks, frame, "client_id", "officer_id", "client", "officer", skip_bad_rows,
+                   counts)
 
 
 def _finish(
     checks: _Checks, frame: pl.DataFrame, key: str, owner_column: str, what: str, owner: str,
-    skip_bad_rows: bool,
+    skip_bad_rows: bool, counts: pl.DataFrame | None = None,
 ) -> Validated:
     """Duplicates among the rows without other problems; then stop, or leave the bad rows out."""
     raw = checks.raw
@@ -589,6 +604,8 @@ def _finish(
     if groups or drop:
         gone = [n for g in problems for n in g.lines] + drop
         out = frame.filter(~pl.col(BAD) & ~pl.col(LINE).is_in(gone))
+        counts = None  # rows left out: the counts taken on the way no longer hold
     # The text cells are no longer needed once typed: keep what was read, not the cells.
     read = dataclasses.replace(raw, frame=raw.frame.clear())
-    return Validated(out.drop(BAD), read, skipped=groups, notes=_reading_notes(raw) + notes)
+    return Validated(out.drop(BAD), read, skipped=groups, notes=_reading_notes(raw) + notes,
+                     officer_counts=counts)

@@ -61,3 +61,35 @@ def test_unassigned_clients_of_a_one_branch_roster_are_placed_there(runner, tmp_
     doc = json.loads(result.stdout)
     assert doc["summary"]["orphaned"] == 2 and doc["summary"]["moves"] == 2
     assert doc["summary"]["cannot_place"] == 0
+
+
+def _counted(path):
+    import polars as pl
+
+    from caseload.load import read_table
+    from caseload.validate import validate_clients
+
+    valid = validate_clients(read_table(path, "clients"), skip_bad_rows=True)
+    by_group_by = (valid.frame.group_by("officer_id").agg(pl.len().cast(pl.Int64)
+                                                         .alias("accounts")))
+    return valid.officer_counts, by_group_by
+
+
+def test_counts_taken_while_validating_match_the_book(tmp_path):
+    """Counted per spelling, then tidied: '001', ' 001', '００１' and blanks add up right."""
+    c = tmp_path / "clients.csv"
+    c.write_text("client_id,officer_id,branch\nC1,001,B1\nC2, 001 ,B1\nC3,００１,B1\n"
+                 "C4,,B1\nC5,  ,B1\nC6,002,B1\n", encoding="utf-8")
+    counts, expected = _counted(c)
+    assert counts is not None
+    assert sorted(counts.rows(), key=str) == sorted(expected.rows(), key=str)
+    assert dict(counts.rows()) == {"001": 3, None: 2, "002": 1}
+
+
+def test_no_counts_taken_on_the_way_once_rows_are_left_out(tmp_path):
+    c = tmp_path / "clients.csv"
+    c.write_text("client_id,officer_id,branch\nC1,001,B1\nC1,001,B1\nC2,001,B1\n,001,B1\n",
+                 encoding="utf-8")
+    counts, expected = _counted(c)
+    assert counts is None  # (a repeated row and a blank client number were left out)
+    assert dict(expected.rows()) == {"001": 2}
