@@ -49,7 +49,7 @@ clients = validate_clients(raw)
 del raw
 mark("validate clients")
 settings = Settings(as_of=dt.date(2026, 11, 20))
-work = count_workload(officers.frame, clients.frame, settings)
+work = count_workload(officers.frame, clients.frame, settings, clients.officer_counts)
 mark("count")
 plan = make_plan(work, settings)
 mark("plan")
