@@ -58,7 +58,8 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
     """Clients that may move, folded into households: orphans and books of over-limit officers.
 
     Most clients have no group id and are a household of their own: their units are the rows
-    themselves, so only the members of real households are grouped (a fifth of the rows).
+    themselves, so only the members of real households are grouped (a fifth of the movable
+    rows in the generated data).
     """
     cutoff = settings.as_of - dt.timedelta(days=settings.recent_days)
     members = work.movable.with_columns(
@@ -70,15 +71,16 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
         .alias("recent"),
     )
     alone = pl.col("group_id").is_null()
-    lone = members.lazy().filter(alone).select(
+    single, in_groups = members.filter(alone), members.filter(~alone)
+    lone = single.lazy().select(
         "owner", pl.col("branch_key").fill_null(_NO_BRANCH).alias("unit_branch"), "bank",
         pl.lit(1, pl.Int64).alias("size"), "blocked", "recent",
         pl.col("assigned_since").alias("since"),
-        pl.col("balance").fill_null(0.0).round(2),  # (as the sum of one balance would be)
+        pl.col("balance").fill_null(0.0).round(2),  # (a blank balance sorts as 0, as in a sum)
         pl.col("client_id").alias("first_client"), LINE, pl.lit(None, pl.String).alias("group_id"),
     )
     keys = ["owner", "group_id"]
-    grouped = members.lazy().filter(~alone).group_by(keys).agg(
+    grouped = in_groups.lazy().group_by(keys).agg(
         # A household moves whole even where its members' branches differ: it is placed
         # from the first of their branches (the others cross, and the move says so).
         pl.col("branch_key").min().fill_null(_NO_BRANCH).alias("unit_branch"),
@@ -104,11 +106,10 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
     )
     of_unit = units.select("uid", "unit_branch", LINE, *keys)
     members = pl.concat([
-        members.filter(alone).join(of_unit.filter(pl.col(LINE).is_not_null())
-                                   .select(LINE, "uid", "unit_branch"), on=LINE, how="left"),
-        members.filter(~alone).join(of_unit.filter(pl.col(LINE).is_null())
-                                    .select(*keys, "uid", "unit_branch"),
-                                    on=keys, how="left", nulls_equal=True),
+        single.join(of_unit.filter(pl.col(LINE).is_not_null()).select(LINE, "uid", "unit_branch"),
+                    on=LINE, how="left"),
+        in_groups.join(of_unit.filter(pl.col(LINE).is_null()).select(*keys, "uid", "unit_branch"),
+                       on=keys, how="left", nulls_equal=True),
     ])
     return units.drop(LINE, "group_id"), members
 

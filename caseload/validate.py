@@ -76,7 +76,8 @@ class Validated:
     raw: RawTable
     skipped: list[ProblemGroup] = field(default_factory=list)
     notes: list[ProblemGroup] = field(default_factory=list)
-    # clients per officer_id (null: no officer), when validation could count them on the way
+    # clients per officer_id, when validation could count them on the way (a row whose
+    # officer_id is null counts the clients without an officer); None: count the frame
     officer_counts: pl.DataFrame | None = None
 
     @property

@@ -64,7 +64,10 @@ def count_workload(
     officers: pl.DataFrame, clients: pl.DataFrame, settings: Settings,
     counts: pl.DataFrame | None = None,
 ) -> Workload:
-    """`counts` (officer_id, accounts), when validation already counted the book."""
+    """`counts` (officer_id, accounts), when validation already counted the book.
+
+    Counts that do not add up to the book (a frame filtered since) are not trusted.
+    """
     use_ids = branch_keys_use_ids(officers, clients)
     key = "branch_id" if use_ids else "branch"
     # An export with no branch column at all (one branch's own export) is one branch.
@@ -75,6 +78,8 @@ def count_workload(
     roster = officers.with_columns(
         branch_key.alias("branch_key"), limit_expr(settings).alias("limit")
     )
+    if counts is not None and counts["accounts"].sum() != clients.height:
+        counts = None
     if counts is None:
         counts = (  # (on the streaming engine: less held at once on a province-wide book)
             clients.lazy().group_by("officer_id").agg(pl.len().cast(pl.Int64).alias("accounts"))

@@ -93,3 +93,32 @@ def test_no_counts_taken_on_the_way_once_rows_are_left_out(tmp_path):
     counts, expected = _counted(c)
     assert counts is None  # (a repeated row and a blank client number were left out)
     assert dict(expected.rows()) == {"001": 2}
+
+
+def test_no_counts_taken_on_the_way_with_a_bank_column(tmp_path):
+    """Province-wide: identities become bank/number after the counting pass, so it is skipped."""
+    c = tmp_path / "clients.csv"
+    c.write_text("client_id,officer_id,branch,bank\nC1,001,B1,甲行\nC2,001,B1,乙行\n",
+                 encoding="utf-8")
+    counts, expected = _counted(c)
+    assert counts is None
+    assert dict(expected.rows()) == {"甲行/001": 1, "乙行/001": 1}
+
+
+def test_counts_that_do_not_add_up_to_the_book_are_recounted(tmp_path):
+    import polars as pl
+
+    from caseload.config import Settings
+    from caseload.workload import count_workload
+
+    officers = pl.DataFrame({"officer_id": ["001"], "name": ["甲"], "branch": ["B1"],
+                             "branch_id": [None], "region": [None], "status": ["active"],
+                             "grade": [None], "capacity": [None], "bank": [None]},
+                            schema_overrides={c: pl.String for c in ("branch_id", "region",
+                                                                      "grade", "bank")}
+                            | {"capacity": pl.Int64})
+    clients = pl.DataFrame({"officer_id": ["001", "001"], "branch": ["B1", "B1"],
+                            "branch_id": [None, None]}, schema_overrides={"branch_id": pl.String})
+    stale = pl.DataFrame({"officer_id": ["001"], "accounts": [5]})
+    work = count_workload(officers, clients, Settings(), stale)
+    assert work.officers["accounts"].to_list() == [2]
