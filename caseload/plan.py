@@ -71,16 +71,14 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
         .alias("recent"),
     )
     alone = pl.col("group_id").is_null()
-    single, in_groups = members.filter(alone), members.filter(~alone)
-    lone = single.lazy().select(
+    lone = members.lazy().filter(alone).select(
         "owner", pl.col("branch_key").fill_null(_NO_BRANCH).alias("unit_branch"), "bank",
         pl.lit(1, pl.Int64).alias("size"), "blocked", "recent",
         pl.col("assigned_since").alias("since"),
         pl.col("balance").fill_null(0.0).round(2),  # (a blank balance sorts as 0, as in a sum)
-        pl.col("client_id").alias("first_client"), LINE, pl.lit(None, pl.String).alias("group_id"),
+        pl.col("client_id").alias("first_client"), pl.concat_list(LINE).alias("lines"),
     )
-    keys = ["owner", "group_id"]
-    grouped = in_groups.lazy().group_by(keys).agg(
+    grouped = members.lazy().filter(~alone).group_by("owner", "group_id").agg(
         # A household moves whole even where its members' branches differ: it is placed
         # from the first of their branches (the others cross, and the move says so).
         pl.col("branch_key").min().fill_null(_NO_BRANCH).alias("unit_branch"),
@@ -91,7 +89,7 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
         pl.col("assigned_since").min().alias("since"),
         pl.col("balance").sum().round(2).alias("balance"),  # same sum in any row order
         pl.col("client_id").min().alias("first_client"),
-        pl.lit(None, pl.Int64).alias(LINE),
+        pl.col(LINE).alias("lines"),
     )
     units = (  # (lazy: the engine's group-by and sort are the faster ones on big books)
         pl.concat([lone, grouped.select(lone.collect_schema().names())])
@@ -104,14 +102,9 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
         .with_columns(pl.col("uid").cast(pl.Int64))
         .collect()
     )
-    of_unit = units.select("uid", "unit_branch", LINE, *keys)
-    members = pl.concat([
-        single.join(of_unit.filter(pl.col(LINE).is_not_null()).select(LINE, "uid", "unit_branch"),
-                    on=LINE, how="left"),
-        in_groups.join(of_unit.filter(pl.col(LINE).is_null()).select(*keys, "uid", "unit_branch"),
-                       on=keys, how="left", nulls_equal=True),
-    ])
-    return units.drop(LINE, "group_id"), members
+    # Each member finds its household by its own line (one integer join, no copies of halves).
+    of_line = units.select("uid", "unit_branch", pl.col("lines").alias(LINE)).explode(LINE)
+    return units.drop("lines"), members.join(of_line, on=LINE, how="left")
 
 
 def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame) -> pl.DataFrame:
