@@ -18,7 +18,8 @@ How a CSV is read, and why line numbers stay right:
 - A file polars refuses (a stray quote mid-field) is read with Python's `csv` module instead:
   slower, and only ever for such files.
 - GB18030/GBK (and UTF-16) files are converted to a temporary UTF-8 file in a stream, a few
-  megabytes at a time, never held in memory twice; the temporary file is always removed.
+  megabytes at a time, never held in memory twice (a big GB18030 file on two cores: see
+  `transcode`); the temporary file is always removed.
 - Never echo what polars says: its messages quote cell values (client names, ID numbers).
 """
 
@@ -29,7 +30,6 @@ import csv
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +49,7 @@ from caseload.columns import (
 )
 from caseload.config import ReadOptions
 from caseload.errors import InputError
+from caseload.transcode import BadBytes, to_utf8_file
 
 LINE = "__line"  # 1-based line (CSV) or row (xlsx, parquet) of each record in its file
 SNIFF_BYTES = 1 << 20
@@ -214,42 +215,6 @@ def _looks_binary(text: str) -> bool:
     sample = text[:65536]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\f\x1a")
     return controls > max(2, len(sample) // 200)
-
-
-def _to_utf8_file(p: Path, encoding: str) -> tuple[Path, int]:
-    """Convert a GB18030 (or UTF-16) file to a temporary UTF-8 file in a stream, never held twice.
-
-    Returns the temporary path and the number of lines (counted on the way).
-    """
-    decoder = codecs.getincrementaldecoder(encoding)()
-    ascii_newlines = encoding == "gb18030"
-    fd, tmp = tempfile.mkstemp(prefix="caseload-", suffix=".csv")
-    newlines = 0
-    last = ""
-    try:
-        with p.open("rb") as src, os.fdopen(fd, "wb") as dst:
-            offset = 0
-            while chunk := src.read(_CHUNK):
-                try:
-                    text = decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    raise _bad_bytes(p, encoding, offset + exc.start) from None
-                # (a GB18030 multi-byte character never holds the byte of \n: count bytes)
-                newlines += chunk.count(b"\n") if ascii_newlines else text.count("\n")
-                last = text[-1:] or last
-                dst.write(text.encode("utf-8"))
-                offset += len(chunk)
-            try:
-                text = decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                raise _bad_bytes(p, encoding, offset - 1) from None
-            newlines += text.count("\n")
-            last = text[-1:] or last
-            dst.write(text.encode("utf-8"))
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return Path(tmp), newlines + (1 if last and last != "\n" else 0)
 
 
 def _bad_bytes(p: Path, encoding: str, byte_offset: int) -> InputError:
@@ -504,15 +469,18 @@ def _read_csv(p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] | 
     encoding = detect_encoding(p, options.encoding)
     if encoding in ("utf-8", "utf-8-sig"):
         try:
-            return _read_text(p, p, encoding, None, kind, options, wanted)
+            return _read_text(p, p, encoding, kind, options, wanted)
         except _NotUtf8:
             bad = _first_bad_utf8(p)
             if options.encoding or not _ascii_before(p, bad):
                 raise _bad_bytes(p, encoding, bad) from None
             encoding = "gb18030"  # plain ASCII at the head, GB18030 further down
-    source, lines = _to_utf8_file(p, encoding)
     try:
-        return _read_text(p, source, encoding, lines, kind, options, wanted)
+        source = to_utf8_file(p, encoding)
+    except BadBytes as exc:
+        raise _bad_bytes(p, encoding, exc.offset) from None
+    try:
+        return _read_text(p, source, encoding, kind, options, wanted)
     except _NotUtf8:  # pragma: no cover - the converted file is UTF-8
         raise InputError(p, NOT_TEXT) from None
     finally:
@@ -576,7 +544,7 @@ def _header_candidates(
 
 
 def _read_text(
-    p: Path, source: Path, encoding: str, total: int | None, kind: str, options: ReadOptions,
+    p: Path, source: Path, encoding: str, kind: str, options: ReadOptions,
     wanted: Iterable[str] | None,
 ) -> RawTable:
     head = _head_lines(source)
@@ -589,11 +557,10 @@ def _read_text(
                             encoding, wanted)
     width = len(header.cells)
     first = header.end + 2  # line of the first record
-    if total is None:  # (counted once: both parses below compare rows with lines)
-        try:
-            total = _count_lines(source)
-        except pl.exceptions.PolarsError:
-            raise _NotUtf8 from None
+    try:  # (counted once: both parses below compare rows with lines)
+        total = _count_lines(source)
+    except pl.exceptions.PolarsError:
+        raise _NotUtf8 from None
     needed = _needed_positions(header, width, kind, wanted)
     if needed is not None:
         try:

@@ -114,8 +114,8 @@ def test_counts_that_do_not_add_up_to_the_book_are_recounted(tmp_path):
     officers = pl.DataFrame({"officer_id": ["001"], "name": ["甲"], "branch": ["B1"],
                              "branch_id": [None], "region": [None], "status": ["active"],
                              "grade": [None], "capacity": [None], "bank": [None]},
-                            schema_overrides={c: pl.String for c in ("branch_id", "region",
-                                                                      "grade", "bank")}
+                            schema_overrides=dict.fromkeys(("branch_id", "region", "grade",
+                                                            "bank"), pl.String)
                             | {"capacity": pl.Int64})
     clients = pl.DataFrame({"officer_id": ["001", "001"], "branch": ["B1", "B1"],
                             "branch_id": [None, None]}, schema_overrides={"branch_id": pl.String})

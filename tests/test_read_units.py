@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from caseload import load, validate
+from caseload import load, transcode, validate
 from caseload.check import load_inputs
 from caseload.columns import (
     CLIENT_HEADER_TIERS,
@@ -124,18 +124,18 @@ def test_bom_is_not_part_of_the_first_header(tmp_path):
 
 def test_gb18030_is_converted_in_a_stream(tmp_path, monkeypatch):
     """Peak Python memory while converting stays near a few chunks, not the file size."""
-    monkeypatch.setattr(load, "_CHUNK", 1 << 20)
+    monkeypatch.setattr(transcode, "CHUNK", 1 << 20)
+    monkeypatch.setattr(transcode, "PARALLEL_BYTES", 1 << 62)  # (all of it in this process)
     line = "C0000001,城关支行管户客户清单测试数据,00101,一二三四五六七八九十\n"
     data = (line * (24_000_000 // len(line.encode("gb18030")))).encode("gb18030")
     p = write(tmp_path, "big.csv", data)
     tracemalloc.start()
     try:
-        out, lines = load._to_utf8_file(p, "gb18030")
+        out = transcode.to_utf8_file(p, "gb18030")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     try:
-        assert lines == data.count(b"\n")
         assert out.read_bytes() == data.decode("gb18030").encode("utf-8")
         assert peak < 8 * (1 << 20), peak  # the file is 24 MB
     finally:
@@ -143,12 +143,54 @@ def test_gb18030_is_converted_in_a_stream(tmp_path, monkeypatch):
 
 
 def test_conversion_handles_characters_cut_by_a_chunk(tmp_path, monkeypatch):
-    monkeypatch.setattr(load, "_CHUNK", 7)
+    monkeypatch.setattr(transcode, "CHUNK", 7)
     text = "客户号,管户客户经理工号,所属支行\n" + "".join(
         f"C{i},0010{i % 2 + 1},𠀀城关{i}\n" for i in range(30))
     p = write(tmp_path, "c.csv", text, "gb18030")
     raw = read_table(p, "clients")
     assert raw.frame["branch"].to_list() == [f"𠀀城关{i}" for i in range(30)]
+
+
+def _big_gb18030(tmp_path, rows: int = 400, bad_line: int | None = None) -> Path:
+    lines = ["客户号,管户客户经理工号,所属支行\r\n"] + [
+        f"C{i},0010{i % 3},𠀀城关{'丽' * (i % 5)}支行{i}\r\n" for i in range(rows)]
+    data = b"".join(line.encode("gb18030") for line in lines)
+    if bad_line is not None:  # a lone lead byte: not GB18030
+        cut = sum(len(line.encode("gb18030")) for line in lines[:bad_line - 1])
+        data = data[:cut] + b"C\x81,1,x\r\n" + data[cut:]
+    return write(tmp_path, "big.csv", data)
+
+
+def test_a_big_gb18030_file_converted_on_two_cores_is_the_same(tmp_path, monkeypatch):
+    monkeypatch.setattr(transcode, "PARALLEL_BYTES", 1_000)
+    p = _big_gb18030(tmp_path)
+    out = transcode.to_utf8_file(p, "gb18030")
+    try:
+        assert out.read_bytes() == p.read_bytes().decode("gb18030").encode("utf-8")
+    finally:
+        out.unlink()
+    raw = read_table(p, "clients")
+    assert raw.frame[LINE].to_list() == list(range(2, 402))
+
+
+@pytest.mark.parametrize("bad_line", [150, 390])  # in the first half, and in the second
+def test_bad_bytes_in_either_half_name_their_line(tmp_path, monkeypatch, bad_line):
+    monkeypatch.setattr(transcode, "PARALLEL_BYTES", 1_000)
+    monkeypatch.setattr(load, "SNIFF_BYTES", 4096)  # (the encoding is told from the head)
+    p = _big_gb18030(tmp_path, bad_line=bad_line)
+    with pytest.raises(InputError, match=f"line {bad_line}: bytes that are not valid GB18030"):
+        read_table(p, "clients")
+
+
+def test_without_a_second_interpreter_this_process_converts_both_halves(tmp_path, monkeypatch):
+    monkeypatch.setattr(transcode, "PARALLEL_BYTES", 1_000)
+    monkeypatch.setattr(transcode.sys, "executable", str(tmp_path / "no-such-python"))
+    p = _big_gb18030(tmp_path)
+    out = transcode.to_utf8_file(p, "gb18030")
+    try:
+        assert out.read_bytes() == p.read_bytes().decode("gb18030").encode("utf-8")
+    finally:
+        out.unlink()
 
 
 def test_cr_only_line_ends_are_named(tmp_path):
@@ -172,6 +214,11 @@ def test_temporary_files_are_removed(tmp_path, monkeypatch):
     (tmp_path / "tmp").mkdir()
     p = write(tmp_path, "c.csv", "客户号,管户客户经理工号\nC1,00101\n", "gb18030")
     read_table(p, "clients")
+    monkeypatch.setattr(transcode, "PARALLEL_BYTES", 1_000)  # (and the second half's file)
+    monkeypatch.setattr(load, "SNIFF_BYTES", 4096)
+    read_table(_big_gb18030(tmp_path), "clients")
+    with pytest.raises(InputError):
+        read_table(_big_gb18030(tmp_path, bad_line=390), "clients")
     bad = write(tmp_path, "d.csv", "客户号,管户客户经理工号\nC1,0\xff01\n".encode("gb18030",
                                                                            errors="ignore")
                 + b"\x81\x20\n")
