@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -43,17 +45,23 @@ def _mode_for(target: Path) -> int:
     return 0o666 & ~umask
 
 
-def atomic_write(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside the target, then rename it into place."""
+@contextmanager
+def atomic_writer(target: Path) -> Iterator[BinaryIO]:
+    """A temporary file beside the target, renamed into place once written in full."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
         os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600; a report is meant to be shared
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    with atomic_writer(target) as fh:
+        fh.write(data)
 
 
 def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
@@ -77,12 +85,6 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def frame_to_csv_bytes(frame: pl.DataFrame, bom: bool = True) -> bytes:
-    buf = io.BytesIO()
-    neutralise(frame).write_csv(buf, include_bom=bom)
-    return buf.getvalue()
-
-
 def frame_to_xlsx_bytes(sheets: dict[str, pl.DataFrame]) -> bytes:
     """One workbook, a sheet per frame, header row frozen, text safe from formula injection."""
     import xlsxwriter
@@ -99,4 +101,5 @@ def write_frame(frame: pl.DataFrame, target: Path, sheet: str = "moves") -> None
     if target.suffix.lower() == ".xlsx":
         atomic_write(target, frame_to_xlsx_bytes({sheet: frame}))
     else:
-        atomic_write(target, frame_to_csv_bytes(frame))
+        with atomic_writer(target) as fh:  # (written as it is made, never held whole)
+            neutralise(frame).write_csv(fh, include_bom=True)
