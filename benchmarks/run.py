@@ -347,6 +347,28 @@ def growth(sizes: dict[int, dict], tool: str, n1: int, n2: int,
                                          fixed.get("median_cpu_s"))}
 
 
+def marginal(sizes: dict[int, dict], tool: str) -> dict:
+    """What one more client costs from 1M to 5M over what it costs from 100k to 1M.
+
+    1 is linear, above 1 grows faster. Unlike the net exponent it needs no start-up figure:
+    at 100k a command is barely above its start-up, so the net exponent there turns on the
+    start-up's noise (and is undefined when the two cross).
+    """
+    if not all(n in sizes for n in (100_000, ONE_M, FIVE_M)):
+        return {}
+    runs = [sizes[n]["tools"][tool] for n in (100_000, ONE_M, FIVE_M)]
+
+    def ratio(key: str) -> float | None:
+        t = [r.get(key) for r in runs]
+        if None in t:
+            return None
+        early, late = (t[1] - t[0]) / (ONE_M - 100_000), (t[2] - t[1]) / (FIVE_M - ONE_M)
+        return _round(late / early, 3) if early > 0 else None
+
+    return {"time": ratio("median_s"), "time_min": ratio("min_s"),
+            "time_cpu": ratio("median_cpu_s"), "memory": ratio("median_mb")}
+
+
 def derive(result: dict) -> None:
     """Every figure computed from the raw runs: summaries, growth and the targets."""
     for s in result["sizes"]:
@@ -363,6 +385,7 @@ def derive(result: dict) -> None:
                 name: growth(by_size, name, n1, n2, startup_check)
                 for name in ("check", "plan", FLOOR)
             }
+    result["marginal"] = {name: marginal(by_size, name) for name in ("check", "plan", FLOOR)}
     result["targets"] = targets(result)
 
 
@@ -394,6 +417,10 @@ def targets(result: dict) -> list[dict]:
         g = growths.get(key, {}).get(name, {})
         return g.get("net_exponent"), g.get("net_exponent_min"), g.get("net_exponent_cpu")
 
+    def per_client(name: str) -> tuple:
+        m = (result.get("marginal") or {}).get(name, {})
+        return m.get("time"), m.get("time_min"), m.get("time_cpu")
+
     one, five = sizes.get(ONE_M, {}), sizes.get(FIVE_M, {})
     add(2, "1M: check / floor (time)", time(one, "check", FLOOR), 2.0)
     add(2, "1M: pandas / check (check N x faster)", time(one, "pandas", "check"), 4.0,
@@ -409,10 +436,9 @@ def targets(result: dict) -> list[dict]:
         add(6, f"{label}: check / floor (peak memory)", memory(tools, "check", FLOOR), 2.5)
         add(6, f"{label}: plan / floor (peak memory)", memory(tools, "plan", FLOOR), 2.5)
     add(6, "--help / bare import (time)", time(startup, "help", "import"), 1.0)
-    add(6, "check ~linear 100k->5M (net growth exponent)", linear("100000-5000000", "check"),
-        LINEAR_EXPONENT)
-    add(6, "plan ~linear 100k->5M (net growth exponent)", linear("100000-5000000", "plan"),
-        LINEAR_EXPONENT)
+    for name in ("check", "plan"):
+        add(6, f"{name} ~linear 100k->5M (cost per client, 1M->5M / 100k->1M)",
+            per_client(name), LINEAR_EXPONENT)
     return rows
 
 
@@ -448,6 +474,15 @@ def print_report(result: dict) -> None:
                     print(f"| {name} | {g['from']:,} -> {g['to']:,} | {g['time_ratio']:.2f} | "
                           f"{_fmt(g['exponent'])} | {_fmt(g['net_exponent'])} | "
                           f"{_fmt(g['net_exponent_min'])} | {_fmt(g['net_exponent_cpu'])} |")
+    if any(result.get("marginal", {}).values()):
+        print("\n## Cost per extra client (1 = linear)\n")
+        print("From 1M to 5M over from 100k to 1M: time (median, best-of, cpu) and peak memory.\n")
+        print("| tool | time | best-of | cpu | memory |")
+        print("|---|---:|---:|---:|---:|")
+        for name, m in result["marginal"].items():
+            if m:
+                print(f"| {name} | {_fmt(m['time'])} | {_fmt(m['time_min'])} | "
+                      f"{_fmt(m['time_cpu'])} | {_fmt(m['memory'])} |")
     print("\n## Targets\n")
     print("Verdicts use medians. best-of: the same figure from the fastest run of each; cpu: from"
           " user + system time (less sensitive to a busy machine; polars and DuckDB use both"
