@@ -62,7 +62,10 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
     rows in the generated data).
     """
     cutoff = settings.as_of - dt.timedelta(days=settings.recent_days)
-    members = work.movable.with_columns(
+    members = work.movable.select(  # (what planning and the plan's rows use, nothing more)
+        LINE, "client_id", "officer_id", "orphan", "branch_key", "bank", "group_id", "balance",
+        "risk_class", "assigned_since", "pinned",
+    ).with_columns(
         pl.when(pl.col("orphan").is_null()).then(pl.col("officer_id")).alias("owner"),
         (pl.col("orphan").is_null()
          & (pl.col("pinned") | pl.col("risk_class").is_in(list(NON_PERFORMING))).fill_null(False)
