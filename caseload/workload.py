@@ -12,8 +12,14 @@ from functools import cached_property
 import polars as pl
 
 from caseload.config import Settings
+from caseload.load import LINE
 
 ORPHAN_KINDS = ("unassigned", "unknown_officer", "departed")
+# What the planner reads of a client that may move (the rest of the book stays where it is).
+MOVABLE_COLUMNS = (
+    LINE, "client_id", "officer_id", "branch", "branch_id", "bank", "group_id", "balance",
+    "risk_class", "assigned_since", "pinned",
+)
 ONE_BRANCH = "(branch)"  # the key of the one branch an export without branch columns describes
 
 
@@ -22,7 +28,7 @@ class Workload:
     """Per-officer loads and per-client ownership, ready for a report or the planner."""
 
     officers: pl.DataFrame  # roster + branch_key, limit, accounts, over, near
-    movable: pl.DataFrame  # orphans and over-limit officers' clients, annotated as `clients`
+    movable: pl.DataFrame  # orphans and over-limit officers' clients (MOVABLE_COLUMNS), annotated
     summary: dict[str, int]
     book: pl.DataFrame = field(repr=False)  # every client, as validated
     branch_column: str = "branch"
@@ -108,7 +114,8 @@ def count_workload(
     keys = roster["branch_key"].drop_nulls().unique()
     only_branch = keys[0] if keys.len() == 1 else None
     movable = _annotated(
-        clients.filter(nobody | pl.col("officer_id").is_in(losing.implode())),
+        clients.select(c for c in MOVABLE_COLUMNS if c in clients.columns)
+        .filter(nobody | pl.col("officer_id").is_in(losing.implode())),
         roster, key, only_branch,
     )
     summary = {
