@@ -161,14 +161,19 @@ def _big_gb18030(tmp_path, rows: int = 400, bad_line: int | None = None) -> Path
     return write(tmp_path, "big.csv", data)
 
 
+def _converted(p: Path) -> bytes:
+    """The UTF-8 copy `transcode` makes of `p` (and the copy removed)."""
+    out = transcode.to_utf8_file(p, "gb18030")
+    try:
+        return out.read_bytes()
+    finally:
+        out.unlink()
+
+
 def test_a_big_gb18030_file_converted_on_two_cores_is_the_same(tmp_path, monkeypatch):
     monkeypatch.setattr(transcode, "PARALLEL_BYTES", 1_000)
     p = _big_gb18030(tmp_path)
-    out = transcode.to_utf8_file(p, "gb18030")
-    try:
-        assert out.read_bytes() == p.read_bytes().decode("gb18030").encode("utf-8")
-    finally:
-        out.unlink()
+    assert _converted(p) == p.read_bytes().decode("gb18030").encode("utf-8")
     raw = read_table(p, "clients")
     assert raw.frame[LINE].to_list() == list(range(2, 402))
 
@@ -186,11 +191,7 @@ def test_without_a_second_interpreter_this_process_converts_both_halves(tmp_path
     monkeypatch.setattr(transcode, "PARALLEL_BYTES", 1_000)
     monkeypatch.setattr(transcode.sys, "executable", str(tmp_path / "no-such-python"))
     p = _big_gb18030(tmp_path)
-    out = transcode.to_utf8_file(p, "gb18030")
-    try:
-        assert out.read_bytes() == p.read_bytes().decode("gb18030").encode("utf-8")
-    finally:
-        out.unlink()
+    assert _converted(p) == p.read_bytes().decode("gb18030").encode("utf-8")
 
 
 def test_cr_only_line_ends_are_named(tmp_path):
