@@ -98,7 +98,7 @@ def _start_helper(path: Path, split: int, encoding: str) -> tuple[subprocess.Pop
         process = subprocess.Popen(
             [sys.executable, "-I", str(Path(__file__).resolve()), str(path), str(split), part,
              encoding],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
     except OSError:  # no second interpreter here: this process converts both halves
         Path(part).unlink(missing_ok=True)
