@@ -118,6 +118,9 @@ class RawTable:
     separator: str = ","
     positions: dict[str, int] = field(default_factory=dict)  # canonical -> column in file
     unit: str = "line"  # what LINE counts: "line" (CSV) or "row" (workbook, parquet)
+    # a folder of parts: each part's name and the LINE of its first row (rows are numbered
+    # across the parts), so that a row can be named by its part and its row there
+    parts: list[tuple[str, int]] = field(default_factory=list)
 
 
 def read_table(
@@ -971,6 +974,10 @@ def _parquet_table(
     table = _finish(p, kind, frame, header, len(headers), "parquet", wanted, "row", None,
                     projected=needed is not None)
     table.header_line = 0
+    if p.is_dir():
+        rows = [pl.scan_parquet(part).select(pl.len()).collect().item() for part in parts]
+        firsts = [1 + sum(rows[:i]) for i in range(len(parts))]
+        table.parts = [(part.name, first) for part, first in zip(parts, firsts, strict=True)]
     return table
 
 

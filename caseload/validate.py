@@ -14,6 +14,7 @@ says some cell needs them; vocabulary words are looked up once per distinct word
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 import unicodedata
@@ -59,13 +60,29 @@ class ProblemGroup:
     count: int
     lines: list[int]
     unit: str = "line"
+    parts: list[tuple[str, int]] = field(default_factory=list)  # see RawTable.parts
 
     def describe(self) -> str:
         shown = self.lines[:FIRST_LINES_SHOWN]
-        where = ", ".join(str(n) for n in shown)
         more = f" (+{len(self.lines) - len(shown)} more)" if len(self.lines) > len(shown) else ""
-        plural = "s" if len(shown) > 1 else ""
-        return f"{self.path}: {self.problem}: {self.count} row(s), {self.unit}{plural} {where}{more}"
+        return (f"{self.path}: {self.problem}: {self.count} row(s), "
+                f"{where(shown, self.unit, self.parts)}{more}")
+
+
+def where(lines: list[int], unit: str, parts: list[tuple[str, int]] | None = None) -> str:
+    """``lines 3, 7``; in a folder of parts, each row by its part: ``b-2.parquet rows 1, 5``."""
+    if not parts:
+        return f"{unit}{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
+    firsts = [first for _, first in parts]
+    by_part: dict[str, list[int]] = {}
+    for n in lines:
+        name, first = parts[max(bisect.bisect_right(firsts, n) - 1, 0)]
+        by_part.setdefault(name, []).append(n - first + 1)
+    return "; ".join(f"{name} {where(rows, unit)}" for name, rows in by_part.items())
+
+
+def _group(raw: RawTable, problem: str, lines: list[int]) -> ProblemGroup:
+    return ProblemGroup(raw.path, problem, len(lines), lines, raw.unit, raw.parts)
 
 
 @dataclass
@@ -302,7 +319,7 @@ class _Checks:
         """Rows starting on `lines`; a row read over several lines counts each of them."""
         more = self.more_lines.get(problem, {})
         lines = sorted(lines + [n for start in lines for n in more.get(start, [])])
-        return ProblemGroup(self.raw.path, problem, len(lines), lines, self.raw.unit)
+        return _group(self.raw, problem, lines)
 
     def evaluate(self, frame: pl.DataFrame) -> pl.DataFrame:
         """`frame` with a `BAD` column (some problem); the groups found go to `self.groups`."""
@@ -386,42 +403,35 @@ def _duplicates(
         pl.col(LINE).alias("lines"),
     )
     problems: list[ProblemGroup] = []
-    unit = raw.unit
 
     def named(rows: pl.DataFrame, text: str, rest: str) -> None:
         listed = rows.head(NAMED_DUPLICATES).rows(named=True)
         for r in listed:
             lines = r["lines"]
-            problems.append(ProblemGroup(
-                raw.path, text.format(id=r[key], lines=", ".join(map(str, lines[:4]))),
-                len(lines), lines, unit,
-            ))
+            at = where(lines[:4], raw.unit, raw.parts)
+            problems.append(_group(raw, text.format(id=r[key], lines=at), lines))
         if rows.height > len(listed):
             lines = sorted(n for ls in rows.slice(len(listed))["lines"].to_list() for n in ls)
-            problems.append(ProblemGroup(
-                raw.path, rest.format(n=rows.height - len(listed)), len(lines), lines, unit,
-            ))
+            problems.append(_group(raw, rest.format(n=rows.height - len(listed)), lines))
 
     named(per_key.filter(pl.col("owners") > 1),
-          f"{what} {{id}} under different {owner}s ({unit}s {{lines}})",
+          f"{what} {{id}} under different {owner}s ({{lines}})",
           f"{{n}} more {what}s each under different {owner}s")
     named(per_key.filter((pl.col("owners") == 1) & (pl.col("variants") > 1)),
-          f"{what} {{id}} repeated with different details ({unit}s {{lines}})",
+          f"{what} {{id}} repeated with different details ({{lines}})",
           f"{{n}} more {what}s repeated with different details")
     repeats = per_key.filter((pl.col("owners") == 1) & (pl.col("variants") == 1))
     drop = sorted(n for ls in repeats["lines"].to_list() for n in ls[1:])
     notes = []
     if drop:
-        notes.append(ProblemGroup(raw.path, f"identical {what} row repeated, counted once",
-                                  len(drop), drop, unit))
+        notes.append(_group(raw, f"identical {what} row repeated, counted once", drop))
     return problems, notes, drop
 
 
 def _reading_notes(raw: RawTable) -> list[ProblemGroup]:
     if not raw.repeated_header_lines:
         return []
-    lines = raw.repeated_header_lines
-    return [ProblemGroup(raw.path, "the header repeated, left out", len(lines), lines, raw.unit)]
+    return [_group(raw, "the header repeated, left out", raw.repeated_header_lines)]
 
 
 # ---------------------------------------------------------------- the two tables

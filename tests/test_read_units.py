@@ -475,8 +475,24 @@ def test_a_folder_of_parquet_parts_is_one_table_numbered_across_parts(tmp_path):
     assert "client_name" not in raw.frame.columns
     with pytest.raises(RowProblemsError) as info:
         validate_clients(raw)
+    # (named by its part and its row there: row 4 across the parts)
     assert info.value.details[0].endswith("blank client number (column client_id): 1 row(s), "
-                                          "row 4")
+                                          "part-001.parquet row 2")
+
+
+def test_rows_of_parquet_parts_are_named_by_part_in_problems(tmp_path):
+    one = pl.DataFrame({"client_id": ["C1", "C2", "C3"], "officer_id": ["101", "102", "101"]})
+    two = pl.DataFrame({"client_id": ["C2", None], "officer_id": ["103", "101"]})
+    raw = read_table(_parts(tmp_path / "book", one, two), "clients")
+    with pytest.raises(RowProblemsError) as info:
+        validate_clients(raw)
+    details = " | ".join(info.value.details)
+    assert "client C2 under different officers (part-000.parquet row 2; part-001.parquet row 1)" \
+        in details
+    assert "1 row(s), part-001.parquet row 2" in details
+    assert validate.where([2, 3, 4, 5], "row", [("a.parquet", 1), ("b.parquet", 4)]) == \
+        "a.parquet rows 2, 3; b.parquet rows 1, 2"
+    assert validate.where([7], "line") == "line 7"
 
 
 def test_parquet_parts_that_do_not_match_are_refused(tmp_path):
