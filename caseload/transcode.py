@@ -7,7 +7,9 @@ module run as a script in a second interpreter, while the first is converted her
 uses the standard library only and starts in isolated mode (``-I``), in a few milliseconds.
 
 Output is identical to converting the whole file in one process: the same codec, the same
-bytes. A byte that is not valid is reported by its offset in the original file.
+bytes. Both halves are read from the one file this process opened (the helper inherits the
+descriptor), so an export renamed over the path meanwhile cannot blend into it. A byte that is
+not valid is reported by its offset in the original file.
 """
 
 from __future__ import annotations
@@ -34,36 +36,61 @@ class BadBytes(Exception):
         self.offset = offset
 
 
-def convert(src: BinaryIO, dst: BinaryIO, encoding: str, start: int, end: int | None) -> None:
+def convert(
+    src: BinaryIO | _Positional, dst: BinaryIO, encoding: str, start: int, end: int | None
+) -> None:
     """Bytes `start`..`end` (None: the end of the file) of `src` as UTF-8 into `dst`."""
     decoder = codecs.getincrementaldecoder(encoding)()
     src.seek(start)
-    offset = start
+    offset = start  # of the next chunk; the decoder may hold the first bytes of a character
     while (want := CHUNK if end is None else min(CHUNK, end - offset)) > 0 and (
         chunk := src.read(want)
     ):
+        held = len(decoder.getstate()[0])
         try:
             text = decoder.decode(chunk)
-        except UnicodeDecodeError as exc:
-            raise BadBytes(offset + exc.start) from None
+        except UnicodeDecodeError as exc:  # (counted from the bytes held, then the chunk)
+            raise BadBytes(offset - held + exc.start) from None
         dst.write(text.encode("utf-8"))
         offset += len(chunk)
+    held = len(decoder.getstate()[0])
     try:
         dst.write(decoder.decode(b"", final=True).encode("utf-8"))
-    except UnicodeDecodeError:
-        raise BadBytes(max(offset - 1, start)) from None
+    except UnicodeDecodeError as exc:
+        raise BadBytes(offset - held + exc.start) from None
+
+
+class _Positional:
+    """A file's bytes read at explicit offsets (`os.pread`), through a shared descriptor.
+
+    The helper inherits this process's descriptor, so both read the same file even if another
+    is renamed over its path meanwhile; reading at offsets, neither moves the other's position.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.position = fd, 0
+
+    def seek(self, position: int) -> None:
+        self.position = position
+
+    def read(self, size: int) -> bytes:
+        data = os.pread(self.fd, size, self.position)
+        self.position += len(data)
+        return data
 
 
 def to_utf8_file(path: Path, encoding: str) -> Path:
     """A temporary UTF-8 copy of `path` (the caller removes it); raises `BadBytes`."""
-    size = path.stat().st_size
-    split = _split_point(path, size) if encoding == "gb18030" and size >= PARALLEL_BYTES else None
     fd, tmp = tempfile.mkstemp(prefix="caseload-", suffix=".csv")
     second: tuple[subprocess.Popen, str] | None = None
     try:
-        if split is not None:
-            second = _start_helper(path, split, encoding)
-        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+        with path.open("rb") as file, os.fdopen(fd, "wb") as dst:
+            size = os.fstat(file.fileno()).st_size
+            two = encoding == "gb18030" and size >= PARALLEL_BYTES and hasattr(os, "pread")
+            src: BinaryIO | _Positional = _Positional(file.fileno()) if two else file
+            split = _split_point(src, size) if two else None
+            if split is not None:
+                second = _start_helper(file.fileno(), split, encoding)
             convert(src, dst, encoding, 0, split)
             if split is not None:
                 _append_second_half(src, dst, encoding, split, second)
@@ -82,23 +109,23 @@ def to_utf8_file(path: Path, encoding: str) -> Path:
     return Path(tmp)
 
 
-def _split_point(path: Path, size: int) -> int | None:
+def _split_point(src: _Positional, size: int) -> int | None:
     """Just after the first line break past the middle of the file (None: there is none)."""
-    with path.open("rb") as fh:
-        fh.seek(size // 2)
-        tail = fh.read(CHUNK)
-    at = tail.find(b"\n")
+    src.seek(size // 2)
+    at = src.read(CHUNK).find(b"\n")
     return None if at < 0 or size // 2 + at + 1 >= size else size // 2 + at + 1
 
 
-def _start_helper(path: Path, split: int, encoding: str) -> tuple[subprocess.Popen, str] | None:
-    fd, part = tempfile.mkstemp(prefix="caseload-", suffix=".part")
-    os.close(fd)
+def _start_helper(fd: int, split: int, encoding: str) -> tuple[subprocess.Popen, str] | None:
+    """The second interpreter, converting from `split` on, reading the file we hold open."""
+    handle, part = tempfile.mkstemp(prefix="caseload-", suffix=".part")
+    os.close(handle)
     try:
         process = subprocess.Popen(
-            [sys.executable, "-I", str(Path(__file__).resolve()), str(path), str(split), part,
+            [sys.executable, "-I", str(Path(__file__).resolve()), str(fd), str(split), part,
              encoding],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            pass_fds=(fd,),
         )
     except OSError:  # no second interpreter here: this process converts both halves
         Path(part).unlink(missing_ok=True)
@@ -107,7 +134,7 @@ def _start_helper(path: Path, split: int, encoding: str) -> tuple[subprocess.Pop
 
 
 def _append_second_half(
-    src: BinaryIO, dst: BinaryIO, encoding: str, split: int,
+    src: BinaryIO | _Positional, dst: BinaryIO, encoding: str, split: int,
     second: tuple[subprocess.Popen, str] | None,
 ) -> None:
     if second is not None:
@@ -123,10 +150,10 @@ def _append_second_half(
 
 
 def _main(argv: list[str]) -> int:
-    source, start, target, encoding = argv
-    with open(source, "rb") as src, open(target, "wb") as dst:
+    fd, start, target, encoding = argv
+    with open(target, "wb") as dst:
         try:
-            convert(src, dst, encoding, int(start), None)
+            convert(_Positional(int(fd)), dst, encoding, int(start), None)
         except BadBytes as exc:
             print(exc.offset)
             return _BAD

@@ -187,6 +187,35 @@ def test_bad_bytes_in_either_half_name_their_line(tmp_path, monkeypatch, bad_lin
         read_table(p, "clients")
 
 
+def test_a_bad_byte_after_a_character_cut_by_a_chunk_names_its_line(tmp_path, monkeypatch):
+    """The decoder holds a character's first bytes over a chunk; offsets count them."""
+    monkeypatch.setattr(transcode, "PARALLEL_BYTES", 1 << 62)
+    monkeypatch.setattr(load, "SNIFF_BYTES", 40)  # (the bad byte is past the head)
+    head = "客户号,管户客户经理工号\n".encode("gb18030")
+    cut = b"C1," + b"x" * (32 - len(head) - 3 - 2)  # 𠀀 (4 bytes) split 2 | 2 at byte 32
+    data = head + cut + "𠀀\n".encode("gb18030") + b"C2,00001\nC3,\x81\nC4,00001\n"
+    monkeypatch.setattr(transcode, "CHUNK", 32)
+    p = write(tmp_path, "c.csv", data)
+    with pytest.raises(InputError, match="line 4: bytes that are not valid GB18030"):
+        read_table(p, "clients")
+
+
+def test_a_file_renamed_over_the_export_while_converting_does_not_blend_in(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(transcode, "PARALLEL_BYTES", 1_000)
+    p = _big_gb18030(tmp_path)
+    expected = p.read_bytes().decode("gb18030").encode("utf-8")
+    other = write(tmp_path, "other.csv", p.read_bytes().replace(b"0010", b"0099"))
+    split_point = transcode._split_point
+
+    def renamed_meanwhile(src, size):  # (after this process opened the file, before the helper)
+        other.replace(p)
+        return split_point(src, size)
+
+    monkeypatch.setattr(transcode, "_split_point", renamed_meanwhile)
+    assert _converted(p) == expected
+
+
 def test_without_a_second_interpreter_this_process_converts_both_halves(tmp_path, monkeypatch):
     monkeypatch.setattr(transcode, "PARALLEL_BYTES", 1_000)
     monkeypatch.setattr(transcode.sys, "executable", str(tmp_path / "no-such-python"))
