@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import polars as pl
 from caseload.config import ReadOptions, Settings
 from caseload.errors import InputError, PlanRefusedError
 from caseload.load import LINE, RawTable, detect_encoding, read_table
-from caseload.validate import validate_clients
+from caseload.validate import tidy_id, tidy_ids, validate_clients
 from caseload.workload import limit_expr
 
 PLAN_COLUMNS = ("client_id", "from_officer_id", "to_officer_id")
@@ -137,7 +136,7 @@ def apply_plan(
         names = dict(zip(roster["officer_id"], roster["name"], strict=True))
     # Every line of a planned client is rewritten: a repeated identical row, counted once,
     # would otherwise keep the old officer and leave the client under two officers.
-    tidy = pl.col("client_id").str.normalize("NFKC").str.strip_chars()
+    tidy = tidy_ids("client_id")  # (as validation read them: `="0012"`, `'0012`, `…x`)
     every_line = raw.frame.select(tidy.alias("cell_client"), LINE, tidy.alias("client_id"))
     targets = moves.select("client_id", "to_officer_id")
     if "bank" in raw.frame.columns:  # a province-wide export: the plan's numbers are bank/number
@@ -204,7 +203,7 @@ def _rewrite(raw: RawTable, lines: list[str], moves: pl.DataFrame,
         except csv.Error:
             cells = []
         if len(cells) <= max(id_pos, client_pos) or (
-            unicodedata.normalize("NFKC", cells[client_pos]).strip() != client_id
+            tidy_id(cells[client_pos]) != client_id
         ):
             raise InputError(raw.path, f"line {line_no} does not hold client {client_id} on "
                              "one line (line breaks inside cells?); apply needs one client "

@@ -115,17 +115,33 @@ def _any(frame: pl.DataFrame, tests: dict[str, pl.Expr]) -> dict[str, bool]:
     return {k: bool(v) for k, v in zip(tests, row, strict=True)}
 
 
+# What polars' `strip_chars()` strips (Unicode White_Space). Python's `str.strip()` also strips
+# \x1c-\x1f, and a cell must read the same whichever way its column is tidied.
+_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+          "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
 def _tidy(value: str, is_id: bool) -> str | None:
     """One cell, the Python way (used once per distinct value): see `_clean`."""
     t = value if value.isascii() else unicodedata.normalize("NFKC", value)
-    t = t.strip()
+    t = t.strip(_SPACE)
     if is_id:
         if t.startswith('="') and t.endswith('"') and len(t) >= 3:
-            t = t[2:-1].strip()
-        t = t.removeprefix("'").strip()
+            t = t[2:-1].strip(_SPACE)
+        t = t.removeprefix("'").strip(_SPACE)
         if t.endswith("x"):
             t = t[:-1] + "X"
     return t or None
+
+
+def tidy_id(value: str) -> str | None:
+    """An ID cell as validation reads it: for matching cells of an export to validated IDs."""
+    return _tidy(value, True)
+
+
+def tidy_ids(column: str) -> pl.Expr:
+    """`tidy_id` as an expression over a whole column."""
+    return _clean_exprs([column], (column,), {f"{k}:{column}": True for k in "wsegx"})[0]
 
 
 @dataclass

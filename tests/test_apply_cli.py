@@ -420,6 +420,24 @@ def test_a_repeated_client_row_changes_on_every_line(runner, tmp_path):
     assert again.exit_code in (0, 1), again.output
 
 
+def test_client_numbers_a_spreadsheet_guarded_are_rewritten_too(runner, tmp_path):
+    """Validation reads `'A2`, `A3x` and `="A4"` as A2, A3X and A4; apply finds them the same way."""
+    officers, clients = tmp_path / "o.csv", tmp_path / "c.csv"
+    officers.write_text("工号,姓名,岗位状态\n00001,甲,在岗\n00002,乙,调离\n", encoding="utf-8")
+    clients.write_text("客户号,管户客户经理工号\nA1,00002\n'A2,00002\nA3x,00002\n"
+                       '"=""A4""",00002\n', encoding="utf-8")
+    moves, out = tmp_path / "moves.csv", tmp_path / "after.csv"
+    planned = runner.invoke(app, ["plan", str(officers), str(clients), "--out", str(moves),
+                                  "--as-of", AS_OF])
+    assert planned.exit_code == 0, planned.output
+    result = runner.invoke(app, ["apply", str(clients), str(moves), "--officers", str(officers),
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "4 clients reassigned" in result.stdout
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "客户号,管户客户经理工号", "A1,00001", "'A2,00001", "A3x,00001", '"=""A4""",00001']
+
+
 def test_apply_refuses_an_xlsx_export(runner, tmp_path):
     export = write_export(tmp_path)
     frame = pl.read_csv(export.clients, skip_rows=1, infer_schema=False, encoding="gb18030")

@@ -556,8 +556,12 @@ MESSY = ("客户号,管户客户经理工号,所属支行,五级分类,锁定,�
          "c4x,'00103,东街支行,Loss,Y,H2,0\n")
 
 
-@pytest.mark.parametrize("extra, problem", [("", None), ("C5,00101,东街支行,未知,否,,1\n",
-                                                          "risk class not one of")])
+@pytest.mark.parametrize("extra, problem", [
+    ("", None),
+    ("C5,00101,东街支行,未知,否,,1\n", "risk class not one of"),
+    # \x1f is no space to polars' strip: the per-value path must not strip it either
+    ("C5,00101\x1f,东街支行,正常,否,,1\n", "staff number with spaces"),
+])
 def test_tidying_by_expressions_agrees_with_tidying_per_value(tmp_path, monkeypatch, extra,
                                                               problem):
     """Columns with more distinct values than `_MANY_DISTINCT` take the expression path."""
