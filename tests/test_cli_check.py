@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import subprocess
@@ -231,3 +233,20 @@ def test_installed_entry_point_starts():
     assert exe, "the caseload console script is not installed next to this Python"
     done = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and done.stdout.startswith("caseload ")
+
+
+def test_csv_and_markdown_outputs_are_safe_to_open_and_to_mail(runner, tmp_path):
+    """A cell a spreadsheet would run as a formula is quoted; a line break cannot end a row."""
+    officers, clients = tmp_path / "o.csv", tmp_path / "c.csv"
+    officers.write_text("工号,姓名,所属支行,职级\n001,=1+2,@分行,-级\n002,\"乙\n二\",@分行,\n",
+                        encoding="utf-8")
+    clients.write_text("客户号,管户客户经理工号,所属支行\n"
+                       + "".join(f"C{i},00{1 + i % 2},@分行\n" for i in range(8)),
+                       encoding="utf-8")
+    args = ["check", str(officers), str(clients), "--threshold", "3", "--as-of", AS_OF]
+    out = runner.invoke(app, [*args, "--format", "csv"])
+    assert out.exit_code == 1, out.output
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    assert rows[1][:3] == ["001", "'=1+2", "'@分行"] and rows[1][6] == "'-级"
+    md = runner.invoke(app, [*args, "--format", "markdown"]).stdout
+    assert "| 002 | 乙 二 | @分行 |" in md

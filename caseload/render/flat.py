@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from caseload.output import neutralise_cell
 from caseload.render.labels import label
 from caseload.report import CheckReport
 
@@ -20,13 +21,16 @@ def officers_csv(report: CheckReport) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(OFFICER_CSV_COLUMNS)
     for o in report.officers:
-        w.writerow(["" if o[c] is None else str(o[c]).lower() if isinstance(o[c], bool) else o[c]
+        w.writerow(["" if o[c] is None else str(o[c]).lower() if isinstance(o[c], bool)
+                    else neutralise_cell(o[c]) if isinstance(o[c], str) else o[c]
                     for c in OFFICER_CSV_COLUMNS])
     return buf.getvalue()
 
 
 def _md_row(cells) -> str:
-    return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+    """A table row; a line break in a cell (Alt+Enter in Excel) would end the row early."""
+    return "| " + " | ".join(" ".join(str(c).splitlines()).replace("|", "\\|")
+                             for c in cells) + " |"
 
 
 def check_markdown(report: CheckReport, lang: str = "en") -> str:
