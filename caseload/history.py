@@ -64,6 +64,9 @@ def connect(path: str | os.PathLike[str], create: bool = True) -> Iterator[sqlit
         conn.executescript(SCHEMA)
         yield conn
     except sqlite3.DatabaseError as exc:
+        if "readonly" in str(exc).replace("-", "").replace(" ", ""):
+            raise CaseloadError(f"{p}: the history database cannot be written (it is "
+                                "read-only)") from None
         raise CaseloadError(f"{p}: not a caseload history database ({exc})") from None
     finally:
         conn.close()
@@ -82,10 +85,19 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
     with connect(path) as conn:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # This report's officers, and everyone recorded that day under its branches (an
+            # officer since taken off a re-recorded roster); other branches' runs are kept.
             conn.executemany(
                 "DELETE FROM officer_weeks WHERE as_of = ? AND officer_id = ?",
                 [(as_of, o[1]) for o in officers],
             )
+            conn.executemany(
+                "DELETE FROM officer_weeks WHERE as_of = ? AND branch_key = ?",
+                [(as_of, key) for key in sorted({o[3] for o in officers if o[3] is not None})],
+            )
+            if any(o[3] is None for o in officers):
+                conn.execute("DELETE FROM officer_weeks WHERE as_of = ? AND branch_key IS NULL",
+                             (as_of,))
             conn.executemany(
                 "DELETE FROM branch_weeks WHERE as_of = ? AND branch_key = ?",
                 [(as_of, b[1]) for b in branches],

@@ -156,3 +156,14 @@ def test_two_processes_writing_at_once(tmp_path):
 def test_history_without_database_is_a_clear_error(runner, tmp_path):
     result = runner.invoke(app, ["history", "--history", str(tmp_path / "none.sqlite")])
     assert result.exit_code == 2 and "no history yet" in result.stderr
+
+
+def test_a_week_re_recorded_from_a_corrected_roster_forgets_who_left_it(tmp_path):
+    db = tmp_path / "h.sqlite"
+    record(db, _Report("2026-11-06", {"001": 7, "002": 1}, threshold=5))
+    record(db, _Report("2026-11-13", {"001": 7, "002": 1}, threshold=5))
+    record(db, _Report("2026-11-13", {"002": 8}, threshold=5))  # 001 was never there
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT officer_id FROM officer_weeks WHERE as_of = '2026-11-13'"
+                            ).fetchall() == [("002",)]
+    assert {p["officer_id"] for p in trends(db)["persistent"]} == set()
