@@ -151,10 +151,13 @@ def _resolve(config: Path | None, **flags: object) -> Resolved:
 
 
 def _grade_flags(grade: list[str] | None) -> dict[str, int] | None:
+    from caseload.config import MAX_LIMIT
+
     limits = {}
     for g, v in _pairs(grade, "--grade-limit").items():
-        if not v.isdigit() or int(v) < 1:
-            raise CaseloadError(f"--grade-limit {g}={v}: the limit must be a whole number >= 1")
+        if not (v.isascii() and v.isdigit()) or not 1 <= int(v) <= MAX_LIMIT:
+            raise CaseloadError(f"--grade-limit {g}={v}: the limit must be a whole number from "
+                                f"1 to {MAX_LIMIT:,}")
         limits[g] = int(v)
     return limits or None
 
@@ -163,9 +166,12 @@ def _as_of(as_of: str | None) -> dt.date:
     if not as_of:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(as_of)
+        day = dt.date.fromisoformat(as_of)
     except ValueError:
         raise CaseloadError(f"--as-of {as_of!r}: expected a date like 2026-11-20") from None
+    if not 1900 <= day.year <= 2999:
+        raise CaseloadError(f"--as-of {as_of!r}: expected a date between 1900 and 2999")
+    return day
 
 
 def _configure(config: Path | None, threshold: int | None, near: float | None,

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 DEFAULT_THRESHOLD = 300
 DEFAULT_NEAR_FRACTION = 0.9
 DEFAULT_RECENT_DAYS = 90
+MAX_LIMIT = 1_000_000  # accounts per officer: far above any real book, safe in arithmetic
+MAX_RECENT_DAYS = 36_500
 SCOPES = ("branch", "region", "all")
 
 
@@ -89,6 +91,9 @@ class ConfigError(ValueError):
     """A wrong key or value; the CLI turns it into a one-line error naming key and file."""
 
 
+_RANGES = {"threshold": (1, MAX_LIMIT), "recent_days": (0, MAX_RECENT_DAYS)}  # (grade limits too)
+
+
 def _coerce(key: str, value: object, typ: type, where: str) -> object:
     if typ is bool or isinstance(value, bool):
         raise ConfigError(f"{where}: {key} must be {typ.__name__}, not {value!r}")
@@ -101,8 +106,10 @@ def _coerce(key: str, value: object, typ: type, where: str) -> object:
                           f", not {value!r}") from None
     if key in CHOICES and out not in CHOICES[key]:
         raise ConfigError(f"{where}: {key} must be one of {', '.join(CHOICES[key])}, not {value!r}")
-    if key in ("threshold", "recent_days") and out < (1 if key == "threshold" else 0):
-        raise ConfigError(f"{where}: {key} must be at least {1 if key == 'threshold' else 0}")
+    bounds = _RANGES.get("threshold" if key.startswith("grade_limits.") else key)
+    if bounds and not bounds[0] <= out <= bounds[1]:
+        raise ConfigError(f"{where}: {key} must be from {bounds[0]:,} to {bounds[1]:,}, "
+                          f"not {value!r}")
     if key == "near_fraction" and not 0 < out <= 1:
         raise ConfigError(f"{where}: near_fraction must be above 0 and at most 1")
     return out
@@ -129,8 +136,6 @@ def read_config_file(path: str) -> dict[str, object]:
             if key == "grade_limits":
                 out[key] = {str(g): _coerce(f"grade_limits.{g}", v, int, path)
                             for g, v in value.items()}
-                if any(v < 1 for v in out[key].values()):
-                    raise ConfigError(f"{path}: grade limits must be at least 1")
             else:
                 out[key] = {str(c): str(h) for c, h in value.items()}
         else:
@@ -159,8 +164,11 @@ def resolve(flags: dict[str, object], environ: dict[str, str], config_path: str 
         path = candidate if os.path.isfile(candidate) else None
     elif not os.path.isfile(path):
         raise ConfigError(f"{path}: no such config file")
+    given = {k: v for k, v in flags.items() if v is not None}
+    if "threshold" in given:  # (typer checks its type; its range is ours)
+        given["threshold"] = _coerce("threshold", given["threshold"], int, "--threshold")
     layers = [
-        ("flag", {k: v for k, v in flags.items() if v is not None}),
+        ("flag", given),
         ("env", read_env(environ)),
         (f"file {path}" if path else "file", read_config_file(path) if path else {}),
     ]

@@ -31,6 +31,7 @@ from caseload.columns import (
     normalise_word,
     vocabulary,
 )
+from caseload.config import MAX_LIMIT
 from caseload.errors import RowProblemsError
 from caseload.load import LINE, RawTable, vocabulary_key
 
@@ -517,13 +518,14 @@ def validate_officers(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     if "capacity" in cols:
         number = pl.col("capacity").cast(pl.Float64, strict=False)
         checks.add(
-            f"limit is not a whole number above 0 (column {checks.header('capacity')})",
+            f"limit is not a whole number from 1 to {MAX_LIMIT:,} "
+            f"(column {checks.header('capacity')})",
             pl.col("capacity").is_not_null()
-            & (number.is_null() | ~number.is_finite() | (number < 1)
+            & (number.is_null() | ~number.is_finite() | (number < 1) | (number > MAX_LIMIT)
                | (number != number.floor())),
         )
-        final.append(pl.when(number.is_finite() & (number < 2**62)).then(number).otherwise(None)
-                     .cast(pl.Int64, strict=False).alias("capacity"))
+        final.append(pl.when(number.is_finite() & (number <= MAX_LIMIT)).then(number)
+                     .otherwise(None).cast(pl.Int64, strict=False).alias("capacity"))
     else:
         final.append(pl.lit(None, pl.Int64).alias("capacity"))
     final += [pl.lit(None, pl.String).alias(c)

@@ -33,10 +33,10 @@ def test_precedence_flag_env_file_default(tmp_path):
 @pytest.mark.parametrize("text, needle", [
     ("thresold = 300\n", "unknown key 'thresold'"),
     ('threshold = "x"\n', "threshold must be a whole number"),
-    ("threshold = 0\n", "threshold must be at least 1"),
+    ("threshold = 0\n", "threshold must be from 1 to 1,000,000"),
     ('scope = "county"\n', "scope must be one of"),
     ("near_fraction = 1.5\n", "near_fraction must be above 0"),
-    ("[grade_limits]\n\"初级\" = -1\n", "grade limits must be at least 1"),
+    ("[grade_limits]\n\"初级\" = -1\n", "grade_limits.初级 must be from 1 to 1,000,000"),
     ("threshold = \n", "not valid TOML"),
 ])
 def test_wrong_key_or_value_names_key_and_file(tmp_path, runner, text, needle):
@@ -167,3 +167,30 @@ def test_a_week_re_recorded_from_a_corrected_roster_forgets_who_left_it(tmp_path
         assert conn.execute("SELECT officer_id FROM officer_weeks WHERE as_of = '2026-11-13'"
                             ).fetchall() == [("002",)]
     assert {p["officer_id"] for p in trends(db)["persistent"]} == set()
+
+
+@pytest.mark.parametrize("args, env, needle", [
+    (["--as-of", "0001-01-01"], {}, "--as-of '0001-01-01': expected a date between 1900 and 2999"),
+    (["--threshold", "99999999999999999999"], {}, "threshold must be from 1 to 1,000,000"),
+    (["--grade-limit", "初级=²"], {}, "the limit must be a whole number from 1 to 1,000,000"),
+    ([], {"CASELOAD_RECENT_DAYS": "1000000000"}, "recent_days must be from 0 to 36,500"),
+])
+def test_values_out_of_range_are_named_not_internal_errors(runner, monkeypatch, args, env,
+                                                           needle):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    result = runner.invoke(app, ["check", str(SAMPLE / "officers.csv"),
+                                 str(SAMPLE / "clients.csv"), *args])
+    assert result.exit_code == 2
+    assert needle in result.stderr and "internal error" not in result.stderr
+
+
+def test_a_limit_column_beyond_any_book_is_a_row_problem(runner, tmp_path):
+    officers, clients = tmp_path / "o.csv", tmp_path / "c.csv"
+    officers.write_text("工号,姓名,管户上限\n001,甲,99999999999999999999\n002,乙,300\n",
+                        encoding="utf-8")
+    clients.write_text("客户号,管户客户经理工号\nC1,001\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(officers), str(clients)])
+    assert result.exit_code == 2
+    assert "limit is not a whole number from 1 to 1,000,000" in result.stderr
+    assert "line 2" in result.stderr
