@@ -56,7 +56,7 @@ mark("plan")
 report = build_check_report(work, plan, settings, [])
 mark("report")
 from pathlib import Path
-write_frame(plan_frame(plan, clients.frame), Path(out))
+write_frame(plan_frame(plan, clients.frame), Path(out), settings.as_of)
 mark("plan file")
 from rich.console import Console
 from caseload.render.table import render_plan

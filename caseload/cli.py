@@ -405,7 +405,8 @@ def plan(
             inputs = load_inputs(officers, clients, read, client_names=True)
         with _status("Planning…"):
             outcome = run(inputs, settings)
-        write_frame(plan_frame(outcome.plan, inputs.clients.frame, show_personal_data), target)
+        write_frame(plan_frame(outcome.plan, inputs.clients.frame, show_personal_data), target,
+                    settings.as_of)
         render_plan(outcome.report, str(target), _console(), _lang(resolved))
         incomplete = outcome.report.summary["cannot_place"] > 0 or bool(
             outcome.report.still_over)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import tempfile
@@ -98,21 +99,27 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def frame_to_xlsx_bytes(sheets: dict[str, pl.DataFrame]) -> bytes:
-    """One workbook, a sheet per frame, header row frozen, text safe from formula injection."""
+def frame_to_xlsx_bytes(sheets: dict[str, pl.DataFrame], created: dt.date) -> bytes:
+    """One workbook, a sheet per frame, header row frozen, text safe from formula injection.
+
+    `created` (the plan's date, not the clock) goes in the file, so the same plan gives the
+    same bytes.
+    """
     import xlsxwriter
 
     buf = io.BytesIO()
     with xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                    "strings_to_urls": False}) as wb:
+        wb.set_properties({"created": dt.datetime.combine(created, dt.time()),
+                           "author": "caseload"})
         for name, frame in sheets.items():
             neutralise(frame).write_excel(wb, worksheet=name, autofit=True, freeze_panes=(1, 0))
     return buf.getvalue()
 
 
-def write_frame(frame: pl.DataFrame, target: Path, sheet: str = "moves") -> None:
+def write_frame(frame: pl.DataFrame, target: Path, as_of: dt.date, sheet: str = "moves") -> None:
     if target.suffix.lower() == ".xlsx":
-        atomic_write(target, frame_to_xlsx_bytes({sheet: frame}))
+        atomic_write(target, frame_to_xlsx_bytes({sheet: frame}, as_of))
     else:
         with atomic_writer(target) as fh:  # (written as it is made, never held whole)
             neutralise(frame).write_csv(fh, include_bom=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,6 +169,12 @@ def test_plan_writes_csv_and_xlsx_with_every_move_and_reason(runner, export, tmp
     xlsx = make_plan(runner, export, tmp_path / "plan.xlsx")
     assert dict(zip(xlsx["client_id"], xlsx["to_officer_id"], strict=True)) == moved
     assert digest(export.officers, export.clients) == hashes
+    # the same files give the same workbook, byte for byte (its date is the plan's, not now's)
+    make_plan(runner, export, tmp_path / "again.xlsx")
+    assert (tmp_path / "again.xlsx").read_bytes() == (tmp_path / "plan.xlsx").read_bytes()
+    with zipfile.ZipFile(tmp_path / "plan.xlsx") as book:  # (not the clock: runs a day apart)
+        assert f"<dcterms:created xsi:type=\"dcterms:W3CDTF\">{AS_OF}T00:00:00Z" in \
+            book.read("docProps/core.xml").decode()
 
 
 # ---------------------------------------------------------------- apply changes exactly the plan
