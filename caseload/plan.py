@@ -514,8 +514,11 @@ def _branch_table(
     table = (
         stats.join(orphans_left, on="branch_key", how="full", coalesce=True)
         .join(excess_left, on="branch_key", how="full", coalesce=True)
-        .with_columns(
-            pl.col("orphans_unplaced").fill_null(0), pl.col("excess_unplaced").fill_null(0)
+        .with_columns(  # (a branch with no active officer left: no loads, none over)
+            pl.col("orphans_unplaced", "excess_unplaced", "active_officers", "max_before",
+                   "spread_before", "over_before", "max_after", "spread_after", "over_after")
+            .fill_null(0),
+            pl.col("mean_before", "mean_after").fill_null(0.0),
         )
         .with_columns(
             (pl.col("orphans_unplaced") + pl.col("excess_unplaced")).alias("cannot_place")

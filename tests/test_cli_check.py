@@ -250,3 +250,23 @@ def test_csv_and_markdown_outputs_are_safe_to_open_and_to_mail(runner, tmp_path)
     assert rows[1][:3] == ["001", "'=1+2", "'@分行"] and rows[1][6] == "'-级"
     md = runner.invoke(app, [*args, "--format", "markdown"]).stdout
     assert "| 002 | 乙 二 | @分行 |" in md
+
+
+def test_branches_without_active_officers_or_without_a_name_keep_the_contracts_types(
+        runner, tmp_path):
+    officers, clients = tmp_path / "o.csv", tmp_path / "c.csv"
+    officers.write_text("工号,姓名,所属支行,岗位状态\n001,甲,城关支行,离职\n003,丙,河口支行,在岗\n",
+                        encoding="utf-8")
+    clients.write_text("客户号,管户客户经理工号,所属支行\nC1,001,城关支行\nC2,,\nC3,003,河口支行\n",
+                       encoding="utf-8")
+    args = ["check", str(officers), str(clients), "--as-of", AS_OF]
+    doc = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    by_key = {b["branch_key"]: b for b in doc["branches"]}
+    assert set(by_key) == {"城关支行", "河口支行", None}
+    for b in doc["branches"]:  # (no nulls where the contract has numbers)
+        assert all(isinstance(b[k], int) for k in ("active_officers", "max_before",
+                                                   "over_after", "cannot_place"))
+        assert isinstance(b["mean_before"], float)
+    assert by_key["城关支行"]["active_officers"] == 0 and by_key["城关支行"]["cannot_place"] == 1
+    assert by_key[None]["cannot_place"] == 1
+    assert "(no branch)" in runner.invoke(app, args).stdout

@@ -373,7 +373,8 @@ def _branches(report: CheckReport, lang: str) -> str:
     body = []
     for b in report.branches:
         cls = "over" if b["cannot_place"] or b["over_after"] else ""
-        body.append((cls, [("nw", _e(b["branch"] or b["branch_key"])), _num(b["active_officers"]),
+        name = b["branch"] or b["branch_key"] or label("report_no_branch", lang)
+        body.append((cls, [("nw", _e(name)), _num(b["active_officers"]),
                            _arrow(b["max_before"], b["max_after"]),
                            _arrow(b["mean_before"], b["mean_after"]),
                            _arrow(b["spread_before"], b["spread_after"]),

@@ -129,7 +129,8 @@ def _shortfalls(report: CheckReport, console: Console, lang: str) -> None:
         t.add_column(label("cannot_place", lang), justify="right")
         t.add_column(label("officers_needed", lang), justify="right")
         for b in short[:MAX_ROWS]:
-            t.add_row(b["branch"] or "", str(b["cannot_place"]), str(b["officers_needed"]))
+            t.add_row(b["branch"] or label("report_no_branch", lang), str(b["cannot_place"]),
+                      str(b["officers_needed"]))
         console.print(t)
         _more(console, len(short), lang)
     if report.still_over:
@@ -167,7 +168,7 @@ def render_plan(report: CheckReport, target: str, console: Console, lang: str = 
     for key, justify in (("branch", "left"), ("largest", "right"), ("average", "right"),
                          ("spread", "right"), ("over_col", "right")):
         t.add_column(label(key, lang), justify=justify)
-    shown = [b for b in report.branches if b["active_officers"] is not None]
+    shown = [b for b in report.branches if b["active_officers"]]  # (loads of someone)
     for b in shown[:MAX_ROWS]:
         t.add_row(b["branch"] or "", f"{b['max_before']} → {b['max_after']}",
                   f"{b['mean_before']} → {b['mean_after']}",
