@@ -432,12 +432,15 @@ def _assemble(
             pl.when(pl.col("from_officer_id").is_in(roster["officer_id"].implode()))
             .then(pl.col("from_officer_id")).alias("from_officer_id")
         )
-        .group_by("from_officer_id", "to_officer_id")
-        .agg(
-            pl.len().cast(pl.Int64).alias("clients"), pl.col("branch_key").first(),
-            pl.col("to_branch_key").first(), pl.col("crosses_branch").any(),
-        )
-        .sort(["from_officer_id", "to_officer_id"], nulls_last=True)
+        # (by branch too: orphans of several branches, or a household spread over branches,
+        # can go to one receiver, and each group must say where its clients come from)
+        .group_by("from_officer_id", "to_officer_id", "branch_key", "to_branch_key",
+                  "crosses_branch")
+        .agg(pl.len().cast(pl.Int64).alias("clients"))
+        .sort(["from_officer_id", "to_officer_id", "branch_key", "to_branch_key",
+               "crosses_branch"], nulls_last=True)
+        .select("from_officer_id", "to_officer_id", "clients", "branch_key", "to_branch_key",
+                "crosses_branch")
     )
     unplaced = (
         members.filter(pl.col("uid").is_in(unplaced_uids) & pl.col("owner").is_null())

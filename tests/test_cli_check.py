@@ -270,3 +270,17 @@ def test_branches_without_active_officers_or_without_a_name_keep_the_contracts_t
     assert by_key["城关支行"]["active_officers"] == 0 and by_key["城关支行"]["cannot_place"] == 1
     assert by_key[None]["cannot_place"] == 1
     assert "(no branch)" in runner.invoke(app, args).stdout
+
+
+def test_transfers_from_two_branches_to_one_receiver_are_two_entries(runner, tmp_path):
+    officers, clients = tmp_path / "o.csv", tmp_path / "c.csv"
+    officers.write_text("工号,姓名,所属支行,岗位状态,片区\n001,甲,城关支行,在岗,东\n"
+                        "002,乙,河口支行,在岗,东\n", encoding="utf-8")
+    clients.write_text("客户号,管户客户经理工号,所属支行\n"
+                       + "".join(f"C{i},001,城关支行\n" for i in range(1, 8))
+                       + "C8,,城关支行\nC9,,河口支行\n", encoding="utf-8")
+    out = runner.invoke(app, ["check", str(officers), str(clients), "--threshold", "5",
+                              "--scope", "region", "--as-of", AS_OF, "--format", "json"])
+    orphans = [(t["branch"], t["to_branch"], t["crosses_branch"], t["clients"])
+               for t in json.loads(out.stdout)["transfers"] if t["from_officer_id"] is None]
+    assert orphans == [("城关支行", "河口支行", True, 1), ("河口支行", "河口支行", False, 1)]
