@@ -392,7 +392,7 @@ def _choose_header(
     if problems:
         raise InputError(p, f"{unit} {header.index + 1}: {problems[0]}")
     missing = [r for r in required if r not in header.mapping]
-    found = ", ".join(" ".join(c.split()) for c in header.cells if c.strip())
+    found = _headers_found(header.cells)
     other, _ = _resolve_headers(header.cells, _OTHER[kind], options)
     swapped = ""
     if all(r in other for r in TABLES[_OTHER[kind]][1]):
@@ -419,6 +419,20 @@ def _check_not_swapped(
         )
 
 
+_LONG_NUMBER = re.compile(r"\d{6,}")
+
+
+def _headers_found(cells: list[str]) -> str:
+    """The cells of the line taken as the header, for a message; never a client's data.
+
+    A line holding a long number (an ID card or phone number, an account) is data, not a
+    header (`--header-row` pointing at the wrong line): its cells are not repeated.
+    """
+    if any(_LONG_NUMBER.search(c) for c in cells):
+        return "none (this line holds long numbers: it looks like data, not a header)"
+    return ", ".join(" ".join(c.split()) for c in cells if c.strip())
+
+
 def _names_required(h: _Header, problems: list[str], required: tuple[str, ...]) -> bool:
     """A line whose only gap is an ambiguous required column is the header (and then an error)."""
     return all(r in h.mapping or any(f"column {r!r}" in pr for pr in problems) for r in required)
@@ -435,7 +449,7 @@ def _check_mapped(header: _Header, kind: str, options: ReadOptions, p: Path, uni
             continue  # a column both exports have: the map was meant for the other file
         hits = sum(normalise_header(c) == normalise_header(wanted) for c in header.cells)
         problem = "appears more than once" if hits > 1 else "is not in the header"
-        found = ", ".join(c.strip() for c in header.cells if c.strip())
+        found = _headers_found(header.cells)
         raise InputError(
             p, f"{unit} {header.index + 1}: --map {canonical}={wanted}: {wanted!r} {problem}; "
             f"headers found: {found}"

@@ -122,3 +122,17 @@ def test_counts_that_do_not_add_up_to_the_book_are_recounted(tmp_path):
     stale = pl.DataFrame({"officer_id": ["001"], "accounts": [5]})
     work = count_workload(officers, clients, Settings(), stale)
     assert work.officers["accounts"].to_list() == [2]
+
+
+def test_a_data_line_taken_as_the_header_is_not_echoed(runner, tmp_path):
+    """--header-row on a client's line: the message must not repeat the client's ID or phone."""
+    o, c = tmp_path / "officers.csv", tmp_path / "clients.csv"
+    o.write_text("工号,姓名\n001,甲\n", encoding="utf-8")
+    c.write_text("客户号,客户名称,身份证号,手机号,管户客户经理工号\n"
+                 "C00001,张三,320311199110130001,13800000001,001\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(o), str(c), "--header-row", "2",
+                                 "--map", "client_id=C00001"])
+    assert result.exit_code == 2
+    assert "looks like data, not a header" in result.stderr
+    for personal in ("张三", "320311199110130001", "13800000001"):
+        assert personal not in result.stderr
