@@ -54,7 +54,7 @@ def read_plan(path: str | os.PathLike[str]) -> pl.DataFrame:
     missing = [c for c in PLAN_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(p, f"plan column {', '.join(missing)} missing; found: "
-                         + ", ".join(frame.columns[:12]))
+                         + ", ".join([c for c in frame.columns if c != LINE][:12]))
     return frame.select(
         pl.col(LINE).cast(pl.Int64),
         *[pl.col(c).cast(pl.String).str.strip_chars().str.strip_prefix("'").alias(c)

@@ -455,3 +455,13 @@ def test_apply_refuses_an_xlsx_export(runner, tmp_path):
                                  str(tmp_path / "out.csv")])
     assert result.exit_code == 2
     assert "apply rewrites CSV exports only" in result.stderr
+
+
+def test_a_plan_without_its_columns_names_what_it_has(runner, tmp_path):
+    export = write_export(tmp_path)
+    plan_path = tmp_path / "plan.csv"
+    plan_path.write_text("客户号,新客户经理\n001200000005,002\n", encoding="utf-8")
+    result = apply(runner, export, plan_path, tmp_path / "updated.csv")
+    assert result.exit_code == 2
+    assert "missing; found: 客户号, 新客户经理" in result.stderr
+    assert "__line" not in result.stderr
