@@ -54,14 +54,18 @@ def connect(path: str | os.PathLike[str], create: bool = True) -> Iterator[sqlit
     if not create and not p.exists():
         raise CaseloadError(f"{p}: no history yet (record weeks with `caseload check --history {p}`)")
     try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(p, timeout=30, isolation_level=None)
+        if create:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(p, timeout=30, isolation_level=None)
+        else:
+            conn = _read_only(p)
     except (OSError, sqlite3.Error) as exc:
         raise CaseloadError(f"{p}: cannot open the history database ({exc})") from None
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA busy_timeout=30000")
-        conn.executescript(SCHEMA)
+        if create:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(SCHEMA)
         yield conn
     except sqlite3.DatabaseError as exc:
         if "readonly" in str(exc).replace("-", "").replace(" ", ""):
@@ -70,6 +74,22 @@ def connect(path: str | os.PathLike[str], create: bool = True) -> Iterator[sqlit
         raise CaseloadError(f"{p}: not a caseload history database ({exc})") from None
     finally:
         conn.close()
+
+
+def _read_only(p: Path) -> sqlite3.Connection:
+    """Reading needs no write access: a history on a read-only share or mount can be read.
+
+    SQLite may still want to create the WAL index beside the file; where it cannot, the file
+    is read as immutable (nobody writes to a read-only copy meanwhile).
+    """
+    uri = p.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
 
 
 def record(path: str | os.PathLike[str], report: Any) -> int:

@@ -194,3 +194,16 @@ def test_a_limit_column_beyond_any_book_is_a_row_problem(runner, tmp_path):
     assert result.exit_code == 2
     assert "limit is not a whole number from 1 to 1,000,000" in result.stderr
     assert "line 2" in result.stderr
+
+
+def test_the_history_is_read_without_write_access(tmp_path):
+    """`caseload history` on a read-only share: reading opens the file read-only."""
+    from caseload.history import connect
+
+    db = tmp_path / "h.sqlite"
+    record(db, _Report("2026-11-06", {"001": 7}, threshold=5))
+    with connect(db, create=False) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM officer_weeks").fetchone()[0] == 1
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            conn.execute("DELETE FROM officer_weeks")
+    assert trends(db)["snapshots"][0]["as_of"] == "2026-11-06"
