@@ -13,10 +13,11 @@ from caseload.columns import PERSONAL_COLUMNS
 
 
 def mask_name(col: pl.Expr) -> pl.Expr:
-    """Keep the first character (the surname), star the rest."""
-    return col.str.slice(0, 1) + pl.lit("*").repeat_by(
-        (col.str.len_chars() - 1).clip(lower_bound=1)
-    ).list.join("")
+    """Keep the first character (the surname), star the rest; a one-character name: ``*``."""
+    n = col.str.len_chars()
+    return pl.when(n > 1).then(
+        col.str.slice(0, 1) + pl.lit("*").repeat_by(n - 1).list.join("")
+    ).otherwise(pl.when(n == 1).then(pl.lit("*")).otherwise(col))
 
 
 def _keep_ends(col: pl.Expr, head: int, tail: int) -> pl.Expr:

@@ -19,11 +19,12 @@ def people() -> pl.DataFrame:
 
 
 def test_masks():
-    frame = pl.DataFrame({"client_name": ["张三", "欧阳修文"],
-                          "id_number": ["42102219900101123X", "123"],
-                          "phone": ["13812345678", "110"]})
+    frame = pl.DataFrame({"client_name": ["张三", "欧阳修文", "王"],
+                          "id_number": ["42102219900101123X", "123", None],
+                          "phone": ["13812345678", "110", None]})
     assert masked(frame).rows() == [("张*", "421022********123X", "138****5678"),
-                                    ("欧***", "***", "***")]
+                                    ("欧***", "***", "***"),
+                                    ("*", None, None)]  # (王* would be the whole name)
     assert masked(frame, show=True).equals(frame)
 
 
