@@ -80,6 +80,20 @@ def load_inputs(
     return Inputs(officers, clients)
 
 
+def unused_settings(work: Workload, settings: Settings) -> list[str]:
+    """Settings that change nothing for this roster: said, rather than silently ignored."""
+    notes = []
+    roster = work.officers
+    if settings.scope == "region" and roster["region"].drop_nulls().is_empty():
+        notes.append("--scope region: the roster has no region (片区) column, so moves stay "
+                     "in their branch")
+    grades = {g.strip().lower() for g in roster["grade"].drop_nulls().to_list()}
+    for grade in settings.grade_limits:
+        if grade.strip().lower() not in grades:
+            notes.append(f"grade limit {grade!r}: no officer on the roster has this grade")
+    return notes
+
+
 def run(inputs: Inputs, settings: Settings) -> Outcome:
     work = count_workload(inputs.officers.frame, inputs.clients.frame, settings,
                           inputs.clients.officer_counts)

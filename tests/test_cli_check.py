@@ -284,3 +284,17 @@ def test_transfers_from_two_branches_to_one_receiver_are_two_entries(runner, tmp
     orphans = [(t["branch"], t["to_branch"], t["crosses_branch"], t["clients"])
                for t in json.loads(out.stdout)["transfers"] if t["from_officer_id"] is None]
     assert orphans == [("城关支行", "河口支行", True, 1), ("河口支行", "河口支行", False, 1)]
+
+
+def test_settings_that_change_nothing_are_said_on_stderr(runner, tmp_path):
+    officers, clients = tmp_path / "o.csv", tmp_path / "c.csv"
+    officers.write_text("工号,姓名,所属支行\n001,甲,城关支行\n", encoding="utf-8")
+    clients.write_text("客户号,管户客户经理工号\nC1,001\n", encoding="utf-8")
+    args = ["check", str(officers), str(clients), "--as-of", AS_OF, "--format", "json"]
+    result = runner.invoke(app, [*args, "--scope", "region", "--grade-limit", "总监=5"])
+    assert result.exit_code == 0
+    assert "--scope region: the roster has no region" in result.stderr
+    assert "grade limit '总监': no officer on the roster has this grade" in result.stderr
+    json.loads(result.stdout)  # (stdout stays the document alone)
+    quiet = runner.invoke(app, [*args, "--scope", "region", "--quiet"])
+    assert quiet.stderr == ""
