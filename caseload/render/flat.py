@@ -52,5 +52,21 @@ def check_markdown(report: CheckReport, lang: str = "en") -> str:
                 "|---|---|---|---:|"]
         for t in report.transfers:
             src = t["from_officer_id"] or label("no_officer", lang)
-            out.append(_md_row([src, t["to_officer_id"], t["branch"] or "", t["clients"]]))
+            branch = t["branch"] or ""
+            if t["crosses_branch"]:
+                branch = f"{branch} → {t['to_branch']} ({label('crosses', lang)})"
+            out.append(_md_row([src, t["to_officer_id"], branch, t["clients"]]))
+    short = [b for b in report.branches if b["cannot_place"]]
+    if short:  # (what the plan cannot do belongs in the mail as much as what it does)
+        out += ["", f"## {label('shortfall_title', lang)}", "",
+                _md_row([label(k, lang) for k in ("branch", "cannot_place", "officers_needed")]),
+                "|---|---:|---:|"]
+        out += [_md_row([b["branch"] or label("report_no_branch", lang), b["cannot_place"],
+                         b["officers_needed"]]) for b in short]
+    if report.still_over:
+        out += ["", f"## {label('still_over_title', lang)}", "",
+                _md_row([label(k, lang) for k in ("staff", "excess_left", "why")]),
+                "|---|---:|---|"]
+        out += [_md_row([o["officer_id"], o["excess_left"], o["why"]])
+                for o in report.still_over]
     return "\n".join(out) + "\n"
