@@ -41,15 +41,17 @@ class Settings:
     lang: str = "en"  # of the planner's sentences (reasons, why an officer stays over)
 
     def __post_init__(self) -> None:
-        if self.threshold < 1:
-            raise ValueError("threshold must be at least 1")
+        if not 1 <= self.threshold <= MAX_LIMIT:
+            raise ValueError(f"threshold must be from 1 to {MAX_LIMIT:,}")
+        if not 0 <= self.recent_days <= MAX_RECENT_DAYS:
+            raise ValueError(f"recent_days must be from 0 to {MAX_RECENT_DAYS:,}")
         if not 0 < self.near_fraction <= 1:
             raise ValueError("near fraction must be in (0, 1]")
         if self.scope not in SCOPES:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
         for grade, limit in self.grade_limits.items():
-            if limit < 1:
-                raise ValueError(f"limit for grade {grade!r} must be at least 1")
+            if not 1 <= limit <= MAX_LIMIT:
+                raise ValueError(f"limit for grade {grade!r} must be from 1 to {MAX_LIMIT:,}")
 
 
 # ---------------------------------------------------------------- caseload.toml, env, flags
