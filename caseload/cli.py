@@ -195,8 +195,10 @@ def _read_options(resolved: Resolved, header_row: int | None, sheet: str | None,
     for c in column_map:
         if c not in CLIENT_HEADERS and c not in OFFICER_HEADERS:
             raise CaseloadError(f"column map: unknown column {c!r} ({resolved.sources['columns']})")
+    said = {c: "--map" if resolved.sources.get(f"columns.{c}") == "flag"
+            else f"{resolved.file} [columns]" if resolved.file else "--map" for c in column_map}
     return ReadOptions(encoding=resolved.values["encoding"], header_row=header_row, sheet=sheet,
-                       column_map=column_map, skip_bad_rows=skip)
+                       column_map=column_map, map_from=said, skip_bad_rows=skip)
 
 
 def _lang(resolved: Resolved) -> str:

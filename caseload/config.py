@@ -25,6 +25,7 @@ class ReadOptions:
     header_row: int | None = None  # 1-based line of the header; None: detect
     sheet: str | None = None  # xlsx sheet name; None: the first sheet
     column_map: dict[str, str] = field(default_factory=dict)  # canonical -> header in file
+    map_from: dict[str, str] = field(default_factory=dict)  # canonical -> where it was said
     skip_bad_rows: bool = False
 
 
@@ -183,6 +184,7 @@ def resolve(flags: dict[str, object], environ: dict[str, str], config_path: str 
             if layer.get(key):
                 merged.update(layer[key])
                 from_where.append(source)
+                sources.update({f"{key}.{entry}": source for entry in layer[key]})
         values[key] = merged
         sources[key] = " + ".join(reversed(from_where)) or "default"
     for key in PLAIN:

@@ -450,8 +450,9 @@ def _check_mapped(header: _Header, kind: str, options: ReadOptions, p: Path, uni
         hits = sum(normalise_header(c) == normalise_header(wanted) for c in header.cells)
         problem = "appears more than once" if hits > 1 else "is not in the header"
         found = _headers_found(header.cells)
+        said = options.map_from.get(canonical, "--map")
         raise InputError(
-            p, f"{unit} {header.index + 1}: --map {canonical}={wanted}: {wanted!r} {problem}; "
+            p, f"{unit} {header.index + 1}: {said} {canonical}={wanted}: {wanted!r} {problem}; "
             f"headers found: {found}"
         )
 

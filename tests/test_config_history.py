@@ -207,3 +207,15 @@ def test_the_history_is_read_without_write_access(tmp_path):
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             conn.execute("DELETE FROM officer_weeks")
     assert trends(db)["snapshots"][0]["as_of"] == "2026-11-06"
+
+
+def test_a_column_map_from_the_config_file_is_named_by_the_file(runner, tmp_path, monkeypatch):
+    (tmp_path / "caseload.toml").write_text('[columns]\nclient_id = "5"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["check", str(SAMPLE / "officers.csv"),
+                                 str(SAMPLE / "clients.csv")])
+    assert result.exit_code == 2
+    assert "caseload.toml [columns] client_id=5: '5' is not in the header" in result.stderr
+    flag = runner.invoke(app, ["check", str(SAMPLE / "officers.csv"),
+                               str(SAMPLE / "clients.csv"), "--map", "client_id=6"])
+    assert "--map client_id=6: '6' is not in the header" in flag.stderr
