@@ -33,6 +33,7 @@ class Workload:
     book: pl.DataFrame = field(repr=False)  # every client, as validated
     branch_column: str = "branch"
     only_branch: str | None = None
+    one_branch: bool = False  # a roster without branches: each bank is one branch
 
     @cached_property
     def clients(self) -> pl.DataFrame:
@@ -40,7 +41,8 @@ class Workload:
 
         Built on demand: the planner needs only `movable`, a fraction of the book.
         """
-        return _annotated(self.book, self.officers, self.branch_column, self.only_branch)
+        return _annotated(self.book, self.officers, self.branch_column, self.only_branch,
+                          self.one_branch)
 
 
 def branch_keys_use_ids(officers: pl.DataFrame, clients: pl.DataFrame) -> bool:
@@ -76,11 +78,10 @@ def count_workload(
     """
     use_ids = branch_keys_use_ids(officers, clients)
     key = "branch_id" if use_ids else "branch"
-    # An export with no branch column at all (one branch's own export) is one branch.
-    single = officers[key].null_count() == officers.height and (
-        clients.height == 0 or clients[key].null_count() == clients.height
-    )
-    branch_key = pl.lit(ONE_BRANCH, pl.String) if single else pl.col(key)
+    # A roster with no branch at all (one branch's own export) is one branch, of each bank in
+    # a province-wide export; its clients are in it, whatever branch their own rows name.
+    single = officers[key].null_count() == officers.height
+    branch_key = _one_branch() if single else pl.col(key)
     roster = officers.with_columns(
         branch_key.alias("branch_key"), limit_expr(settings).alias("limit")
     )
@@ -116,7 +117,7 @@ def count_workload(
     movable = _annotated(
         clients.select(c for c in MOVABLE_COLUMNS if c in clients.columns)
         .filter(nobody | pl.col("officer_id").is_in(losing.implode())),
-        roster, key, only_branch,
+        roster, key, only_branch, single,
     )
     summary = {
         "clients": clients.height,
@@ -130,11 +131,18 @@ def count_workload(
                       .item() or 0),
     }
     return Workload(officers=roster, movable=movable, summary=summary, book=clients,
-                    branch_column=key, only_branch=only_branch)
+                    branch_column=key, only_branch=only_branch, one_branch=single)
+
+
+def _one_branch() -> pl.Expr:
+    """The key of the one branch a roster without branches describes (per bank, if any)."""
+    return (pl.when(pl.col("bank").is_not_null())
+            .then(pl.col("bank") + pl.lit("/" + ONE_BRANCH)).otherwise(pl.lit(ONE_BRANCH)))
 
 
 def _annotated(
-    clients: pl.DataFrame, roster: pl.DataFrame, key: str, only_branch: str | None
+    clients: pl.DataFrame, roster: pl.DataFrame, key: str, only_branch: str | None,
+    one_branch: bool = False,
 ) -> pl.DataFrame:
     """Clients + the branch each belongs to and, for orphans, why nobody manages them."""
     owner = roster.select(
@@ -143,8 +151,9 @@ def _annotated(
     )
     return clients.join(owner, on="officer_id", how="left", nulls_equal=False).with_columns(
         # a client with no branch and no known officer belongs to the roster's only branch
-        pl.coalesce(pl.col(key), pl.col("officer_branch"),
-                    pl.lit(only_branch, pl.String)).alias("branch_key"),
+        (_one_branch() if one_branch else pl.coalesce(
+            pl.col(key), pl.col("officer_branch"), pl.lit(only_branch, pl.String)
+        )).alias("branch_key"),
         pl.when(pl.col("officer_id").is_null()).then(pl.lit("unassigned"))
         .when(pl.col("officer_status").is_null()).then(pl.lit("unknown_officer"))
         .when(pl.col("officer_status") == "departed").then(pl.lit("departed"))

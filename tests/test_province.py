@@ -149,3 +149,32 @@ def test_apply_refuses_a_move_to_another_banks_officer(runner, tmp_path):
     result = runner.invoke(app, ["apply", files[1], str(plan), "-o", str(out)])
     assert result.exit_code == 2
     assert "goes to an officer of another bank" in result.stderr and not out.exists()
+
+
+def test_without_branch_columns_each_bank_is_one_branch(runner, tmp_path):
+    """Orphans of one bank go to that bank's officers, never to another bank's."""
+    officers, book, moves = tmp_path / "o.csv", tmp_path / "c.csv", tmp_path / "m.csv"
+    officers.write_text("法人行社,工号,姓名,岗位状态\n甲农商行,001,甲一,在岗\n"
+                        "乙农商行,001,乙一,在岗\n乙农商行,002,乙二,在岗\n", encoding="utf-8")
+    book.write_text("法人行社,客户号,管户客户经理工号\n"
+                    + "".join(f"甲农商行,C{i},001\n" for i in range(8))
+                    + "甲农商行,X0,999\n甲农商行,X1,999\n乙农商行,C0,001\n", encoding="utf-8")
+    result = runner.invoke(app, ["plan", str(officers), str(book), "--as-of", AS_OF,
+                                 "--threshold", "10", "--out", str(moves)])
+    assert result.exit_code == 0, result.output
+    plan = pl.read_csv(moves, infer_schema=False)
+    assert plan["to_officer_id"].to_list() == ["甲农商行/001", "甲农商行/001"]
+    applied = runner.invoke(app, ["apply", str(book), str(moves), "--out",
+                                  str(tmp_path / "a.csv")])
+    assert applied.exit_code == 0, applied.output
+
+
+def test_a_roster_without_branches_is_one_branch_whatever_the_clients_say(runner, tmp_path):
+    officers, book = tmp_path / "o.csv", tmp_path / "c.csv"
+    officers.write_text("工号,姓名,岗位状态\n00123,张伟,在岗\n00456,李娜,在岗\n", encoding="utf-8")
+    book.write_text("客户号,管户客户经理工号,所属支行\nC1,00123,城关支行\nC3,,\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(officers), str(book), "--as-of", AS_OF,
+                                 "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["cannot_place"] == 0 and doc["summary"]["moves"] == 1
+    assert len(doc["branches"]) == 1
