@@ -9,7 +9,6 @@ A plan that does not fit the export is refused with the rows named.
 from __future__ import annotations
 
 import csv
-import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,10 +207,49 @@ def _rewrite(raw: RawTable, lines: list[str], moves: pl.DataFrame,
             raise InputError(raw.path, f"line {line_no} does not hold client {client_id} on "
                              "one line (line breaks inside cells?); apply needs one client "
                              "per line")
-        cells[id_pos] = cell_officer
+        line = lines[line_no - 1]
+        spans = _spans(line, sep)
+        changes = {id_pos: cell_officer}
         if name_pos is not None and names is not None and names.get(to_id) is not None:
-            cells[name_pos] = names[to_id]
-        buf = io.StringIO()
-        csv.writer(buf, delimiter=sep, lineterminator="").writerow(cells)
-        out[line_no] = buf.getvalue()
+            changes[name_pos] = names[to_id]
+        for pos in sorted(changes, reverse=True):  # (from the right: spans stay valid)
+            start, end = spans[pos]
+            line = line[:start] + _written_like(changes[pos], line[start:end], sep) + line[end:]
+        out[line_no] = line
     return out
+
+
+def _spans(line: str, sep: str) -> list[tuple[int, int]]:
+    """Where each cell of a one-line CSV record is, quotes included, to replace it in place.
+
+    Only the officer cells of a planned line change; every other cell keeps its bytes (its
+    quotes, a spreadsheet's ="…" guard), which re-writing the whole row would not.
+    """
+    if '"' not in line:
+        spans, start = [], 0
+        for cell in line.split(sep):
+            spans.append((start, start + len(cell)))
+            start += len(cell) + len(sep)
+        return spans
+    spans, start, quoted = [], 0, False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            spans.append((start, i))
+            start = i + 1
+    spans.append((start, len(line)))
+    return spans
+
+
+def _written_like(value: str, old: str, sep: str) -> str:
+    """`value` as a cell, in the style of the cell it replaces: quoted, guarded or plain."""
+    guarded = old.startswith('="') or old.startswith('"=""')
+    if old.startswith('"'):
+        inner = f'=""{value}""' if guarded else value.replace('"', '""')
+        return f'"{inner}"'
+    if guarded:
+        return f'="{value}"'
+    if any(ch in value for ch in (sep, '"', "\r", "\n")):
+        return '"' + value.replace('"', '""') + '"'
+    return value

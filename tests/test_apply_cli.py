@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from caseload.cli import app
 from caseload.plan_file import PLAN_FILE_COLUMNS
+from caseload.validate import tidy_id
 
 AS_OF = "2026-11-20"
 
@@ -465,3 +466,23 @@ def test_a_plan_without_its_columns_names_what_it_has(runner, tmp_path):
     assert result.exit_code == 2
     assert "missing; found: 客户号, 新客户经理" in result.stderr
     assert "__line" not in result.stderr
+
+
+@pytest.mark.parametrize("row, after", [
+    ('"=""00120000""","=""00123""","城关,东街"', '"=""00120000""","=""00456""","城关,东街"'),
+    ('="00120001",="00123",城关支行', '="00120001",="00456",城关支行'),
+    ('"00120002","00123","城关支行"', '"00120002","00456","城关支行"'),
+])
+def test_apply_changes_the_officer_cell_only_in_the_style_it_was_written(
+        runner, tmp_path, row, after):
+    """Quotes and a spreadsheet's ="…" guard stay on every cell; the new number keeps them."""
+    officers, book = tmp_path / "o.csv", tmp_path / "c.csv"
+    officers.write_text("工号,姓名,岗位状态\n00123,甲,在岗\n00456,乙,在岗\n", encoding="utf-8")
+    head = "客户号,管户客户经理工号,所属支行\n"
+    book.write_text(head + row + "\n", encoding="utf-8")
+    client = tidy_id(next(csv.reader([row]))[0])
+    plan_path = write_plan(tmp_path / "plan.csv", [(client, "00123", "00456")])
+    out = tmp_path / "after.csv"
+    result = runner.invoke(app, ["apply", str(book), str(plan_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == head + after + "\n"
