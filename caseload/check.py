@@ -81,12 +81,15 @@ def load_inputs(
 
 
 def unused_settings(work: Workload, settings: Settings) -> list[str]:
-    """Settings that change nothing for this roster: said, rather than silently ignored."""
+    """What this roster makes of the settings, said rather than left silent."""
     notes = []
     roster = work.officers
     if settings.scope == "region" and roster["region"].drop_nulls().is_empty():
         notes.append("--scope region: the roster has no region (片区) column, so moves stay "
                      "in their branch")
+    if work.held:
+        notes.append(f"{work.held:,} client(s) of officers whose roster rows were left out "
+                     "(--skip-bad-rows) are counted as not on the roster but not planned")
     grades = {g.strip().lower() for g in roster["grade"].drop_nulls().to_list()}
     for grade in settings.grade_limits:
         if grade.strip().lower() not in grades:
@@ -96,7 +99,7 @@ def unused_settings(work: Workload, settings: Settings) -> list[str]:
 
 def run(inputs: Inputs, settings: Settings) -> Outcome:
     work = count_workload(inputs.officers.frame, inputs.clients.frame, settings,
-                          inputs.clients.officer_counts)
+                          inputs.clients.officer_counts, inputs.officers.left_out_keys)
     plan = make_plan(work, settings)
     report = build_check_report(
         work, plan, settings, [input_note(inputs.officers), input_note(inputs.clients)]

@@ -422,7 +422,7 @@ def plan(
                     settings.as_of)
         render_plan(outcome.report, str(target), _console(), _lang(resolved))
         incomplete = outcome.report.summary["cannot_place"] > 0 or bool(
-            outcome.report.still_over)
+            outcome.report.still_over) or outcome.workload.held > 0
     raise typer.Exit(EXIT_FINDINGS if incomplete else EXIT_OK)
 
 

@@ -97,6 +97,8 @@ class Validated:
     # clients per officer_id, when validation could count them on the way (a row whose
     # officer_id is null counts the clients without an officer); None: count the frame
     officer_counts: pl.DataFrame | None = None
+    # keys (staff or client numbers) of rows left out whose key no row kept still holds
+    left_out_keys: list[str] = field(default_factory=list)
 
     @property
     def skipped_rows(self) -> int:
@@ -629,12 +631,16 @@ def _finish(
             "(fix the export, or leave those rows out with --skip-bad-rows)",
             [g.describe() for g in groups],
         )
-    out = frame
+    out, left_out = frame, []
     if groups or drop:
         gone = [n for g in problems for n in g.lines] + drop
         out = frame.filter(~pl.col(BAD) & ~pl.col(LINE).is_in(gone))
         counts = None  # rows left out: the counts taken on the way no longer hold
+        left_out = (
+            frame.filter(pl.col(BAD) | pl.col(LINE).is_in(gone)).select(key).drop_nulls()
+            .unique().join(out.select(key), on=key, how="anti").sort(key)[key].to_list()
+        )
     # The text cells are no longer needed once typed: keep what was read, not the cells.
     read = dataclasses.replace(raw, frame=raw.frame.clear())
     return Validated(out.drop(BAD), read, skipped=groups, notes=_reading_notes(raw) + notes,
-                     officer_counts=counts)
+                     officer_counts=counts, left_out_keys=left_out)

@@ -34,6 +34,7 @@ class Workload:
     branch_column: str = "branch"
     only_branch: str | None = None
     one_branch: bool = False  # a roster without branches: each bank is one branch
+    held: int = 0  # clients of officers whose roster rows were left out: counted, not planned
 
     @cached_property
     def clients(self) -> pl.DataFrame:
@@ -70,11 +71,13 @@ def limit_expr(settings: Settings) -> pl.Expr:
 
 def count_workload(
     officers: pl.DataFrame, clients: pl.DataFrame, settings: Settings,
-    counts: pl.DataFrame | None = None,
+    counts: pl.DataFrame | None = None, left_out: list[str] | None = None,
 ) -> Workload:
     """`counts` (officer_id, accounts), when validation already counted the book.
 
-    Counts that do not add up to the book (a frame filtered since) are not trusted.
+    Counts that do not add up to the book (a frame filtered since) are not trusted. Clients of
+    the `left_out` staff numbers (roster rows left out with --skip-bad-rows) are counted as not
+    on the roster but never planned away: their officer may well be there.
     """
     use_ids = branch_keys_use_ids(officers, clients)
     key = "branch_id" if use_ids else "branch"
@@ -111,7 +114,9 @@ def count_workload(
         kind: int(listed.filter(test)["accounts"].sum())
         for kind, test in zip(ORPHAN_KINDS, (nobody, unknown, departed), strict=True)
     }
-    losing = listed.filter(unknown | departed | pl.col("over").fill_null(False))["officer_id"]
+    held = pl.col("officer_id").is_in(left_out or [])
+    losing = listed.filter((unknown & ~held) | departed | pl.col("over").fill_null(False))[
+        "officer_id"]
     keys = roster["branch_key"].drop_nulls().unique()
     only_branch = keys[0] if keys.len() == 1 else None
     movable = _annotated(
@@ -131,7 +136,8 @@ def count_workload(
                       .item() or 0),
     }
     return Workload(officers=roster, movable=movable, summary=summary, book=clients,
-                    branch_column=key, only_branch=only_branch, one_branch=single)
+                    branch_column=key, only_branch=only_branch, one_branch=single,
+                    held=int(listed.filter(unknown & held)["accounts"].sum()))
 
 
 def _one_branch() -> pl.Expr:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from caseload.cli import app
 
 
@@ -136,3 +138,17 @@ def test_a_data_line_taken_as_the_header_is_not_echoed(runner, tmp_path):
     assert "looks like data, not a header" in result.stderr
     for personal in ("张三", "320311199110130001", "13800000001"):
         assert personal not in result.stderr
+
+
+def test_clients_of_a_roster_row_left_out_are_not_planned_away(runner, tmp_path):
+    """--skip-bad-rows leaves out 00123's row (an unknown status): its clients stay put."""
+    o, c, m = tmp_path / "officers.csv", tmp_path / "clients.csv", tmp_path / "moves.csv"
+    o.write_text("工号,姓名,岗位状态\n00123,张伟,出差\n00999,赵六,在岗\n", encoding="utf-8")
+    c.write_text("客户号,管户客户经理工号\nC1,00123\nC2,00123\n", encoding="utf-8")
+    result = runner.invoke(app, ["plan", str(o), str(c), "--as-of", "2026-11-20",
+                                 "--skip-bad-rows", "--out", str(m)])
+    assert result.exit_code == 1  # (two clients whose officer is unknown here remain)
+    assert "0 client moves" in result.stdout
+    assert "2 client(s) of officers whose roster rows were left out" in result.stderr
+    check = runner.invoke(app, ["check", str(o), str(c), "--skip-bad-rows", "--format", "json"])
+    assert json.loads(check.stdout)["summary"]["unknown_officer"] == 2
