@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -302,6 +303,19 @@ def _date(text: pl.Expr) -> pl.Expr:
     return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
 
 
+def _excel_serial(text: pl.Expr) -> pl.Expr:
+    """A workbook date as Excel keeps it, days since 1899-12-30 (``45352`` is 2024-03-01).
+
+    The workbook reader turns a date cell into a date only for the formats it knows; the
+    Chinese built-in ones (2024年3月1日, Excel's formats 27-36 and 50-58) reach us as serials.
+    """
+    n = text.str.strip_chars().cast(pl.Float64, strict=False)
+    return pl.when((n >= 1) & (n < 2_958_466)).then(
+        (pl.lit(dt.date(1899, 12, 30)) + pl.duration(days=n.floor().cast(pl.Int64)))
+        .cast(pl.Date)
+    )
+
+
 def _date_lenient(text: pl.Expr) -> pl.Expr:
     """2024-03-01, 2024/3/1, 20240301, 2024年3月1日, 2024.3.1, with or without a time."""
     return _date(
@@ -571,7 +585,10 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
     if need.get("money"):  # some cell is more than a plain number: read them all leniently
         fixes.append(_money_lenient(pl.col("balance")).alias("__balance"))
     if need.get("date"):
-        fixes.append(_date_lenient(pl.col("assigned_since")).alias("__since"))
+        since = _date_lenient(pl.col("assigned_since"))
+        if raw.encoding == "xlsx":  # (a date format the workbook reader does not know)
+            since = pl.coalesce(since, _excel_serial(pl.col("assigned_since")))
+        fixes.append(since.alias("__since"))
     frame = frame.with_columns(fixes)
 
     tidied = any(need.get(f"{k}:client_id") for k in "wsgx")  # tidying can make an odd ID

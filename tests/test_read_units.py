@@ -587,3 +587,36 @@ def test_tidying_by_expressions_agrees_with_tidying_per_value(tmp_path, monkeypa
         ("C3", "00101", "东街支行", "substandard", False, "H1", 12.0),
         ("c4X", "00103", "东街支行", "loss", True, "H2", 0.0),  # an ID card's x only
     ]
+
+
+def test_workbook_dates_in_a_format_the_reader_does_not_know_are_read(tmp_path):
+    """Chinese Excel's 2024年3月1日 (built-in format 31) reaches caseload as the serial 45352."""
+    import datetime as dt
+    import re
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["客户号", "管户客户经理工号", "管户日期"])
+    ws.append(["C1", "001", dt.date(2024, 3, 1)])
+    ws.append(["C2", "001", dt.datetime(2024, 3, 1, 10, 30)])
+    plain = tmp_path / "plain.xlsx"
+    wb.save(plain)
+    with zipfile.ZipFile(plain) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    styles = re.sub(r"<numFmts.*?</numFmts>", "", parts["xl/styles.xml"].decode(), flags=re.S)
+    parts["xl/styles.xml"] = re.sub(r'numFmtId="16\d"', 'numFmtId="31"', styles).encode()
+    book = tmp_path / "zh-dates.xlsx"
+    with zipfile.ZipFile(book, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert read_table(book, "clients").frame["assigned_since"].to_list() == ["45352",
+                                                                             "45352.4375"]
+    assert validate_clients(read_table(book, "clients")).frame["assigned_since"].to_list() == [
+        dt.date(2024, 3, 1), dt.date(2024, 3, 1)]
+    csv_book = write(tmp_path, "c.csv", "客户号,管户客户经理工号,管户日期\nC1,001,45352\n")
+    with pytest.raises(RowProblemsError) as info:  # (a CSV's number is no date)
+        validate_clients(read_table(csv_book, "clients"))
+    assert "date not understood" in info.value.details[0]
