@@ -90,6 +90,10 @@ def unused_settings(work: Workload, settings: Settings) -> list[str]:
     if work.held:
         notes.append(f"{work.held:,} client(s) of officers whose roster rows were left out "
                      "(--skip-bad-rows) are counted as not on the roster but not planned")
+    if work.lost_zeros:
+        notes.append(f"{work.lost_zeros:,} client(s) name staff numbers that are on the roster "
+                     "only with leading zeros (456 for 00456): the export may have lost them "
+                     "(a number column in Excel); they count as not on the roster")
     grades = {g.strip().lower() for g in roster["grade"].drop_nulls().to_list()}
     for grade in settings.grade_limits:
         if grade.strip().lower() not in grades:

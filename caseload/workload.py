@@ -35,6 +35,7 @@ class Workload:
     only_branch: str | None = None
     one_branch: bool = False  # a roster without branches: each bank is one branch
     held: int = 0  # clients of officers whose roster rows were left out: counted, not planned
+    lost_zeros: int = 0  # clients of unknown staff numbers that are roster numbers but for 0s
 
     @cached_property
     def clients(self) -> pl.DataFrame:
@@ -137,7 +138,21 @@ def count_workload(
     }
     return Workload(officers=roster, movable=movable, summary=summary, book=clients,
                     branch_column=key, only_branch=only_branch, one_branch=single,
-                    held=int(listed.filter(unknown & held)["accounts"].sum()))
+                    held=int(listed.filter(unknown & held)["accounts"].sum()),
+                    lost_zeros=_lost_zeros(listed.filter(unknown), roster))
+
+
+def _lost_zeros(unknown: pl.DataFrame, roster: pl.DataFrame) -> int:
+    """Clients whose unknown staff number is a roster number without its leading zeros.
+
+    A staff-number column formatted as a number in Excel turns 00456 into 456; such clients
+    count as not on the roster, which is right for the file but worth saying.
+    """
+    digits = pl.col("officer_id").str.contains(r"^\d+$")
+    bare = pl.col("officer_id").str.strip_chars_start("0").alias("bare")
+    on_roster = roster.filter(digits).select(bare)
+    found = unknown.filter(digits).with_columns(bare).join(on_roster, on="bare", how="semi")
+    return int(found["accounts"].sum())
 
 
 def _one_branch() -> pl.Expr:

@@ -152,3 +152,13 @@ def test_clients_of_a_roster_row_left_out_are_not_planned_away(runner, tmp_path)
     assert "2 client(s) of officers whose roster rows were left out" in result.stderr
     check = runner.invoke(app, ["check", str(o), str(c), "--skip-bad-rows", "--format", "json"])
     assert json.loads(check.stdout)["summary"]["unknown_officer"] == 2
+
+
+def test_staff_numbers_that_lost_their_zeros_are_pointed_out(runner, tmp_path):
+    o, c = tmp_path / "officers.csv", tmp_path / "clients.csv"
+    o.write_text("工号,姓名\n00456,甲\n00789,乙\n", encoding="utf-8")
+    c.write_text("客户号,管户客户经理工号\nC1,456\nC2,00456\nC3,12\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(o), str(c), "--format", "json"])
+    assert json.loads(result.stdout)["summary"]["unknown_officer"] == 2  # (456 and 12)
+    assert "1 client(s) name staff numbers that are on the roster only with leading zeros" \
+        in result.stderr
