@@ -80,8 +80,12 @@ def load_inputs(
     return Inputs(officers, clients)
 
 
-def unused_settings(work: Workload, settings: Settings) -> list[str]:
-    """What this roster makes of the settings, said rather than left silent."""
+def notes_on(work: Workload, settings: Settings) -> list[str]:
+    """What the tables do not show but a branch head should hear, rather than silence.
+
+    Settings this roster gives no effect, clients held back from the plan, staff numbers that
+    look damaged.
+    """
     notes = []
     roster = work.officers
     if settings.scope == "region" and roster["region"].drop_nulls().is_empty():

@@ -302,7 +302,7 @@ def check(
             inputs = load_inputs(officers, clients, read)
         with _status("Counting and planning…", quiet):
             outcome = run(inputs, settings)
-        _say_unused(outcome, settings, quiet)
+        _say_notes(outcome, settings, quiet)
         history_path = _history_path(resolved) if (record or history) else None
         if history_path is not None:
             from caseload.history import record as record_week
@@ -315,12 +315,12 @@ def check(
     raise typer.Exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_OK)
 
 
-def _say_unused(outcome, settings, quiet: bool = False) -> None:
-    """A note on stderr (the cron mail sees it) for a setting this roster gives no effect."""
-    from caseload.check import unused_settings
+def _say_notes(outcome, settings, quiet: bool = False) -> None:
+    """Notes on stderr (the cron mail sees them): see `caseload.check.notes_on`."""
+    from caseload.check import notes_on
 
     if not quiet:
-        for note in unused_settings(outcome.workload, settings):
+        for note in notes_on(outcome.workload, settings):
             typer.echo(f"caseload: note: {note}", err=True)
 
 
@@ -417,7 +417,7 @@ def plan(
             inputs = load_inputs(officers, clients, read, client_names=True)
         with _status("Planning…"):
             outcome = run(inputs, settings)
-        _say_unused(outcome, settings)
+        _say_notes(outcome, settings)
         write_frame(plan_frame(outcome.plan, inputs.clients.frame, show_personal_data), target,
                     settings.as_of)
         render_plan(outcome.report, str(target), _console(), _lang(resolved))
