@@ -8,6 +8,7 @@ A plan that does not fit the export is refused with the rows named.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import os
 from dataclasses import dataclass
@@ -118,7 +119,8 @@ def apply_plan(
     book = validate_clients(raw, skip_bad_rows=False).frame
     check_plan(plan, book, plan_path, roster)
     encoding = raw.encoding
-    text = Path(clients_path).read_bytes().decode(encoding)
+    original = Path(clients_path).read_bytes()
+    text = original.decode(encoding)
     newline = "\r\n" if "\r\n" in text[:65536] else "\n"
     lines = text.split(newline)
     trailing = lines[-1] == ""
@@ -163,6 +165,8 @@ def apply_plan(
     data = out.encode("utf-8" if bom else encoding)
     if bom and not data.startswith(b"\xef\xbb\xbf"):
         data = b"\xef\xbb\xbf" + data
+    if encoding == "utf-16" and original.startswith(codecs.BOM_UTF16_BE):  # (kept big-endian)
+        data = codecs.BOM_UTF16_BE + out.removeprefix("\ufeff").encode("utf-16-be")
     before = book.group_by("officer_id").len("before")
     after = (
         book.join(moves.select("client_id", "to_officer_id"), on="client_id", how="left")

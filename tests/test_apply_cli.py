@@ -486,3 +486,16 @@ def test_apply_changes_the_officer_cell_only_in_the_style_it_was_written(
     result = runner.invoke(app, ["apply", str(book), str(plan_path), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == head + after + "\n"
+
+
+def test_a_big_endian_utf16_export_stays_big_endian(runner, tmp_path):
+    import codecs
+
+    book, plan_path = tmp_path / "c.csv", tmp_path / "plan.csv"
+    text = "客户号\t管户客户经理工号\r\nC1\t00123\r\nC2\t00123\r\n"
+    book.write_bytes(codecs.BOM_UTF16_BE + text.encode("utf-16-be"))
+    write_plan(plan_path, [("C1", "00123", "00456")])
+    out = tmp_path / "after.csv"
+    assert runner.invoke(app, ["apply", str(book), str(plan_path), "--out", str(out)]).exit_code == 0
+    assert out.read_bytes() == codecs.BOM_UTF16_BE + text.replace(
+        "C1\t00123", "C1\t00456").encode("utf-16-be")
