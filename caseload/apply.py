@@ -121,11 +121,13 @@ def apply_plan(
     encoding = raw.encoding
     original = Path(clients_path).read_bytes()
     text = original.decode(encoding)
-    newline = "\r\n" if "\r\n" in text[:65536] else "\n"
-    lines = text.split(newline)
-    trailing = lines[-1] == ""
-    if trailing:
+    # Each line with its own end: CRLF and LF can mix in one export, and each stays as it was.
+    pieces = text.split("\n")
+    ends = ["\r\n" if p.endswith("\r") else "\n" for p in pieces[:-1]] + [""]
+    lines = [p[:-1] if end == "\r\n" else p for p, end in zip(pieces, ends, strict=True)]
+    if lines[-1] == "":  # (the text ends with a line end)
         lines.pop()
+        ends.pop()
     expected_last = int(raw.frame[LINE].max() or raw.header_line)
     if len(lines) < expected_last:
         raise InputError(clients_path, "has line breaks inside cells; apply needs one client "
@@ -160,7 +162,7 @@ def apply_plan(
     replacements = _rewrite(raw, lines, targets, names)
     for line_no, new in replacements.items():
         lines[line_no - 1] = new
-    out = newline.join(lines) + (newline if trailing else "")
+    out = "".join(line + end for line, end in zip(lines, ends, strict=True))
     bom = encoding == "utf-8-sig"
     data = out.encode("utf-8" if bom else encoding)
     if bom and not data.startswith(b"\xef\xbb\xbf"):

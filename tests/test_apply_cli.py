@@ -499,3 +499,12 @@ def test_a_big_endian_utf16_export_stays_big_endian(runner, tmp_path):
     assert runner.invoke(app, ["apply", str(book), str(plan_path), "--out", str(out)]).exit_code == 0
     assert out.read_bytes() == codecs.BOM_UTF16_BE + text.replace(
         "C1\t00123", "C1\t00456").encode("utf-16-be")
+
+
+def test_mixed_line_ends_are_each_kept(runner, tmp_path):
+    """A CRLF export with one LF line (an edit in another tool): applied, every end as it was."""
+    book, plan_path, out = tmp_path / "c.csv", tmp_path / "plan.csv", tmp_path / "after.csv"
+    book.write_bytes("客户号,管户客户经理工号\r\nC1,00123\nC2,00123\r\nC3,00123".encode())
+    write_plan(plan_path, [("C2", "00123", "00456"), ("C3", "00123", "00456")])
+    assert runner.invoke(app, ["apply", str(book), str(plan_path), "--out", str(out)]).exit_code == 0
+    assert out.read_bytes() == "客户号,管户客户经理工号\r\nC1,00123\nC2,00456\r\nC3,00456".encode()
