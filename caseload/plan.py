@@ -194,11 +194,10 @@ def _choose_sheds(
         goal = rows[0][4]
         settled = [(uid, size) for _, uid, size, recent, _ in rows if not recent]
         fresh = [(uid, size) for _, uid, size, recent, _ in rows if recent]
-        settled_total = sum(s for _, s in settled)
-        if settled_total >= goal:
+        if sum(s for _, s in settled) >= goal:
             chosen += pick_min_sum(settled, goal)
-        else:
-            chosen += [u for u, _ in settled] + pick_min_sum(fresh, goal - settled_total)
+        else:  # recent ones must move: then the fewest in all, settled ones preferred
+            chosen += pick_min_sum(settled + fresh, goal)
     return chosen, still_over.with_columns(pl.col("excess_left").cast(pl.Int64))
 
 

@@ -266,6 +266,16 @@ def test_settled_clients_first_then_fewest_recent():
     assert set(moved(plan)) == {"s1", "r1"}
 
 
+def test_when_recent_ones_must_move_no_settled_one_moves_beside_them_needlessly():
+    recent = AS_OF - dt.timedelta(days=50)
+    clients = ([client("s1", "A", balance=1.0), client("s2", "A", balance=2.0)]
+               + book("A", 2, prefix="R", group_id="G1", assigned_since=recent)
+               + [client("p1", "A", pinned=True)])
+    # excess 3, settled ones only 2: the recent pair must go, and one settled with it is 3
+    _, plan = plan_for([officer("A", capacity=2), officer("B", capacity=10)], clients)
+    assert set(moved(plan)) == {"s1", "R0000", "R0001"}
+
+
 @pytest.mark.parametrize(("days", "recent"), [(89, True), (90, False)])
 def test_the_ninety_day_boundary(days, recent):
     clients = [client("x", "A", assigned_since=AS_OF - dt.timedelta(days=days)),

@@ -312,7 +312,7 @@ def minimum_moves(work: Workload, conf: Settings) -> dict[str, tuple[int, bool]]
 
     Households of movable (not pinned, performing) clients that some receiver in scope has
     room for; settled ones (handed over more than `recent_days` ago) only if they suffice,
-    else all settled plus the fewest recent.
+    else the fewest of all (recent ones must move then, and need no more settled beside them).
     """
     cutoff = conf.as_of - dt.timedelta(days=conf.recent_days)
     unit_of, room = unit_branches(work), largest_room(work, conf)
@@ -344,7 +344,7 @@ def minimum_moves(work: Workload, conf: Settings) -> dict[str, tuple[int, bool]]
         if sum(settled) >= need:
             best = least_at_least(settled, need)
         else:
-            best = sum(settled) + least_at_least(fresh, need - sum(settled))
+            best = least_at_least(settled + fresh, need)
         out[oid] = (best, movable < need)
     return out
 
