@@ -80,10 +80,11 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
         pl.col("assigned_since").alias("since"),
         pl.col("balance").fill_null(0.0).round(2),  # (a blank balance sorts as 0, as in a sum)
         pl.col("client_id").alias("first_client"), pl.concat_list(LINE).alias("lines"),
+        pl.lit(None, pl.List(pl.String)).alias("branches"),
     )
     grouped = members.lazy().filter(~alone).group_by("owner", "group_id").agg(
-        # A household moves whole even where its members' branches differ: it is placed
-        # from the first of their branches (the others cross, and the move says so).
+        # A household moves whole even where its members' branches differ: it goes into the
+        # first of their branches with room (members of the others cross, and say so).
         pl.col("branch_key").min().fill_null(_NO_BRANCH).alias("unit_branch"),
         pl.col("bank").min(),  # one bank per officer, and per household of orphans
         pl.len().cast(pl.Int64).alias("size"),
@@ -93,7 +94,9 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
         pl.col("balance").sum().round(2).alias("balance"),  # same sum in any row order
         pl.col("client_id").min().alias("first_client"),
         pl.col(LINE).alias("lines"),
-    )
+        # members in several branches: each of them can receive the household (see `_place`)
+        pl.col("branch_key").drop_nulls().unique().sort().alias("branches"),
+    ).with_columns(pl.when(pl.col("branches").list.len() > 1).then("branches").alias("branches"))
     units = (  # (lazy: the engine's group-by and sort are the faster ones on big books)
         pl.concat([lone, grouped.select(lone.collect_schema().names())])
         .sort(
@@ -126,11 +129,16 @@ def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame) -> pl.Da
         roster.filter(pl.col("branch_key").is_not_null() & pl.col("region").is_not_null())
         .group_by("branch_key").agg(pl.col("region").min())
     )
-    best = units.select("uid", "size", "unit_branch", "bank").join(
-        room.group_by("branch_key").agg(pl.col("room").max().alias("in_branch")),
-        left_on="unit_branch", right_on="branch_key", how="left",
+    in_branch = (  # the most room in any of the household's branches (none without one)
+        units.select("uid", pl.coalesce("branches", pl.concat_list("unit_branch"))
+                     .alias("branch_key")).explode("branch_key")
+        .filter(pl.col("branch_key") != _NO_BRANCH)
+        .join(room.group_by("branch_key").agg(pl.col("room").max()), on="branch_key")
+        .group_by("uid").agg(pl.col("room").max().alias("in_branch"))
     )
-    reach = [pl.when(pl.col("unit_branch") != _NO_BRANCH).then(pl.col("in_branch"))]
+    best = units.select("uid", "size", "unit_branch", "bank").join(in_branch, on="uid",
+                                                                     how="left")
+    reach = [pl.col("in_branch")]
     if settings.scope in ("region", "all"):
         in_region = room.join(regions, on="branch_key").group_by("region").agg(
             pl.col("room").max().alias("in_region")
@@ -142,8 +150,10 @@ def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame) -> pl.Da
         in_bank = room.group_by("bank").agg(pl.col("room").max().alias("in_bank"))
         best = best.join(in_bank, on="bank", how="left", nulls_equal=True)
         reach.append(pl.col("in_bank"))
-    fits = best.select("uid", (pl.col("size") <= pl.max_horizontal(reach).fill_null(0))
-                       .alias("fits"))
+    fits = best.select(
+        "uid", (pl.col("size") <= pl.max_horizontal(reach).fill_null(0)).alias("fits"),
+        (pl.col("size") <= reach[0]).fill_null(False).alias("fits_branch"),
+    )
     return units.join(fits, on="uid", how="left").sort("uid")
 
 
@@ -176,7 +186,12 @@ def _choose_sheds(
         .select("officer_id", "excess_left", pl.lit(w["stays"]).alias("why"))
         .sort("officer_id")
     )
-    candidates = own.filter("fits").sort("uid").with_columns(
+    # A branch is crossed only where the own branch has no room: an officer whose households
+    # that fit a receiver of its branch cover the excess chooses among those alone.
+    in_branch = pl.col("size").filter(pl.col("fits_branch")).sum().over("owner")
+    candidates = own.filter("fits").filter(
+        pl.col("fits_branch") | (in_branch < pl.col("need"))
+    ).sort("uid").with_columns(
         (pl.col("size").cum_sum().over("owner") - pl.col("size")).alias("before"),
         pl.col("size").sum().over("owner").alias("total"),
     )
@@ -271,27 +286,30 @@ def _place(
     orphan_units = orphans.sort(
         ["unit_branch", "size", "first_client"], descending=[False, True, False]
     )
-    queue = pl.concat(
-        [orphan_units.select("uid", "size", "unit_branch", "bank"),
-         shed_units.select("uid", "size", "unit_branch", "bank")]
-    ).rows()
+    columns = ("uid", "size", "unit_branch", "bank", "branches")
+    queue = pl.concat([orphan_units.select(columns), shed_units.select(columns)]).rows()
     levels = ["branch"] + {"branch": [], "region": ["region"], "all": ["region", "all"]}[
         settings.scope
     ]
     placed: tuple[list[int], list[str], list[str]] = ([], [], [])
     for level in levels:
         # the pool each receiver and each household belongs to at this level (None: none)
+        # the pools a household may take its receiver from at this level, in order: at the
+        # branch level each of its members' branches (the first one first)
         if level == "all":
             pool_of_officer = {oid: bank_of[oid] or "*" for oid in load}
-            pool_of_unit = [bank or "*" for _, _, _, bank in queue]
+            pools_of_unit = [[bank or "*"] for _, _, _, bank, _ in queue]
+        elif level == "branch":
+            pool_of_officer = {oid: branch_of[oid] if branch_of[oid] != _NO_BRANCH else None
+                               for oid in load}
+            pools_of_unit = [
+                ([first] if first != _NO_BRANCH else [])
+                + ([b for b in members if b != first] if members else [])
+                for _, _, first, _, members in queue
+            ]
         else:
-            pool_of = {
-                b: (b if b != _NO_BRANCH else None) if level == "branch"
-                else region_of_branch.get(b)
-                for b in set(branch_of.values()) | {b for _, _, b, _ in queue}
-            }
-            pool_of_officer = {oid: pool_of[branch_of[oid]] for oid in load}
-            pool_of_unit = [pool_of[b] for _, _, b, _ in queue]
+            pool_of_officer = {oid: region_of_branch.get(branch_of[oid]) for oid in load}
+            pools_of_unit = [[region_of_branch.get(b)] for _, _, b, _, _ in queue]
         pools: dict[str, list[tuple[float, int, str, int]]] = {}
         for oid, current in load.items():
             key, cap = pool_of_officer[oid], limit[oid]
@@ -300,9 +318,12 @@ def _place(
         for heap in pools.values():
             heapq.heapify(heap)
         waiting = []
-        for unit, key in zip(queue, pool_of_unit, strict=True):
-            heap = pools.get(key)
-            oid = _take(heap, unit[1], load) if heap else None
+        for unit, keys in zip(queue, pools_of_unit, strict=True):
+            oid = None
+            for key in keys:
+                heap = pools.get(key)
+                if heap and (oid := _take(heap, unit[1], load)) is not None:
+                    break
             if oid is None:
                 waiting.append(unit)
             else:
@@ -420,9 +441,12 @@ def _assemble(
             "client_id", LINE, pl.col("officer_id").alias("from_officer_id"), "to_officer_id",
             "branch_key", "to_branch_key", "group_id", "orphan", "from_before", "from_after",
             "to_before", "to_after", "balance", "risk_class", "assigned_since",
-            # a client with no branch of its own belongs where its household is placed from
-            (pl.col("to_branch_key") != pl.coalesce("branch_key", "unit_branch"))
-            .fill_null(True).alias("crosses_branch"),
+            # a client with no branch of its own belongs where its household is placed: into
+            # one of its members' branches, or else from the first of them
+            (pl.col("to_branch_key") != pl.coalesce(
+                "branch_key",
+                pl.when(pl.col("level") == "branch").then("to_branch_key").otherwise("unit_branch"),
+            )).fill_null(True).alias("crosses_branch"),
             "reason",
         )
     )
@@ -475,8 +499,8 @@ def _reason(settings: Settings) -> pl.Expr:
     )
     home = pl.when(pl.col("unit_branch") != _NO_BRANCH).then(pl.col("unit_branch"))
     why_receiver = (
-        pl.when((pl.col("level") == "branch") & (pl.col("branch_key") != pl.col("unit_branch")))
-        .then(pl.format(w["kept_together"], pl.col("unit_branch"), pl.col("to_officer_id")))
+        pl.when((pl.col("level") == "branch") & (pl.col("branch_key") != pl.col("to_branch_key")))
+        .then(pl.format(w["kept_together"], pl.col("to_branch_key"), pl.col("to_officer_id")))
         .when(pl.col("level") == "branch")
         .then(pl.format(w["in_branch"], pl.col("to_officer_id")))
         .when(home.is_null())

@@ -266,6 +266,23 @@ def test_settled_clients_first_then_fewest_recent():
     assert set(moved(plan)) == {"s1", "r1"}
 
 
+@pytest.mark.parametrize("scope", ["region", "all"])
+def test_a_wider_scope_crosses_no_branch_while_the_own_branch_has_room(scope):
+    recent = AS_OF - dt.timedelta(days=300)
+    officers = [officer("A", capacity=5, region="东"), officer("B", capacity=5, region="东"),
+                officer("C", capacity=5, region="东"),
+                officer("D", "河口支行", capacity=5, region="东")]
+    clients = (book("A", 2, prefix="H", group_id="G1", assigned_since=AS_OF - dt.timedelta(
+        days=200)) + book("A", 5, prefix="S", assigned_since=recent - dt.timedelta(days=3000))
+               + book("B", 4) + book("C", 4))
+    # A is 2 over; the household (the shortest relationship) fits only D, in another branch,
+    # but two singles fit B and C in A's own branch: they go, and nothing crosses
+    _, plan = plan_for(officers, clients, scope=scope)
+    assert plan.moves.height == 2
+    assert not plan.moves["crosses_branch"].any()
+    assert set(moved(plan).values()) == {"B", "C"}
+
+
 def test_when_recent_ones_must_move_no_settled_one_moves_beside_them_needlessly():
     recent = AS_OF - dt.timedelta(days=50)
     clients = ([client("s1", "A", balance=1.0), client("s2", "A", balance=2.0)]
@@ -287,6 +304,18 @@ def test_the_ninety_day_boundary(days, recent):
 
 
 # ---------------------------------------------------------------- orphans
+
+
+def test_a_household_over_two_branches_can_go_to_either_members_branch():
+    """Orphans of 009 in 乙 and 甲 (one household): 乙 has no room, 甲's 001 has."""
+    officers = [officer("001", "甲支行", capacity=5), officer("002", "乙支行", capacity=3),
+                officer("009", "乙支行", status="departed")]
+    clients = (book("002", 3)
+               + [client("H1", "009", "甲支行", group_id="G1"),
+                  client("H2", "009", "乙支行", group_id="G1")])
+    _, plan = plan_for(officers, clients)
+    assert moved(plan) == {"H1": "001", "H2": "001"}
+    assert plan.branches["cannot_place"].sum() == 0
 
 
 def test_orphans_of_each_kind_are_all_placed_whatever_their_risk():

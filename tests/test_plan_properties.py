@@ -7,6 +7,7 @@ households whole, moves in scope, the fewest clients moved, the same plan every 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import random
@@ -133,6 +134,17 @@ def unit_branches(work: Workload) -> dict[str, str | None]:
     ).rows())
 
 
+def household_branches(work: Workload) -> dict[str, set[str]]:
+    """client_id -> the branches of its household's members (each may receive it whole)."""
+    book = work.clients.with_columns(
+        pl.when(pl.col("orphan").is_null()).then(pl.col("officer_id")).alias("owner"),
+        pl.coalesce("group_id", pl.lit("\x00") + pl.col("client_id")).alias("household"),
+    )
+    return {cid: set(branches) for cid, branches in book.select(
+        "client_id", pl.col("branch_key").drop_nulls().unique().implode()
+        .over("owner", "household")).rows()}
+
+
 def applied(clients: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     """The book after the moves: each moved client's officer replaced by its receiver."""
     return (
@@ -245,7 +257,7 @@ def test_moves_stay_in_scope_and_cross_only_without_room(case):
     officers, clients, conf = frames(case)
     work, plan = run(officers, clients, conf)
     roster = plan.officers
-    unit_of = unit_branches(work)
+    unit_of, branches_of = unit_branches(work), household_branches(work)
     branch_of = dict(roster.select("officer_id", "branch_key").rows())
     region_of = dict(roster.drop_nulls("branch_key").group_by("branch_key")
                      .agg(pl.col("region").min()).rows())
@@ -254,19 +266,18 @@ def test_moves_stay_in_scope_and_cross_only_without_room(case):
         room[r["branch_key"]].append(r["limit"] - r["accounts_after"])
     for m in plan.moves.iter_rows(named=True):
         own, dest, unit = m["branch_key"], branch_of[m["to_officer_id"]], unit_of[m["client_id"]]
-        own = own if own is not None else unit  # no branch of its own: its household's
+        if own is None:  # no branch of its own: where its household went, or came from
+            wider = "no room in branch" in m["reason"] or "no branch recorded" in m["reason"]
+            own = unit if wider else dest
         assert m["to_branch_key"] == dest
         assert m["crosses_branch"] == (dest != own)
         if "household kept together in branch" in m["reason"]:
             # the one exception to rule 1 that scope=branch allows: a household whose members
-            # sit in different branches goes whole to the first of them
-            assert own != unit and dest == unit
+            # sit in different branches goes whole to one of their branches
+            assert own != dest and dest in branches_of[m["client_id"]]
             continue
-        if not m["crosses_branch"]:
-            # placed from its household's branch; or, a household spread over branches whose
-            # first had no room, into a wider pool that holds this member's own branch
+        if not m["crosses_branch"]:  # (in its own branch)
             assert own is not None
-            assert own == unit or f"no room in branch {unit}" in m["reason"]
             continue
         assert conf.scope != "branch", "scope=branch never crosses"
         if unit is None:  # no branch anywhere in the household: only scope=all places it
@@ -277,10 +288,11 @@ def test_moves_stay_in_scope_and_cross_only_without_room(case):
             assert unit is not None
             assert region_of.get(unit) is not None
             assert region_of.get(dest) == region_of.get(unit)
-        # crossing only when no receiver in the household's branch had room for it
+        # crossing only when no receiver in any of the household's branches had room for it
         household = re.search(r"household of (\d+) moves together", m["reason"])
         size = int(household.group(1)) if household else 1
-        assert all(left < size for left in room.get(unit, [])), m["client_id"]
+        for branch in branches_of[m["client_id"]]:
+            assert all(left < size for left in room.get(branch, [])), m["client_id"]
 
 
 # ---------------------------------------------------------------- the fewest moves
@@ -311,11 +323,14 @@ def minimum_moves(work: Workload, conf: Settings) -> dict[str, tuple[int, bool]]
     """Per over-limit officer, by brute force: (fewest clients that must leave, blocked short).
 
     Households of movable (not pinned, performing) clients that some receiver in scope has
-    room for; settled ones (handed over more than `recent_days` ago) only if they suffice,
-    else the fewest of all (recent ones must move then, and need no more settled beside them).
+    room for, and only those with room in their own branch where these cover the excess (a
+    branch is crossed only where it has no room); settled ones (handed over more than
+    `recent_days` ago) only if they suffice, else the fewest of all (recent ones must move
+    then, and need no more settled beside them).
     """
     cutoff = conf.as_of - dt.timedelta(days=conf.recent_days)
     unit_of, room = unit_branches(work), largest_room(work, conf)
+    room_here = largest_room(work, dataclasses.replace(conf, scope="branch"))
     out = {}
     for oid, acc, lim in work.officers.filter("over").select("officer_id", "accounts",
                                                              "limit").rows():
@@ -323,16 +338,21 @@ def minimum_moves(work: Workload, conf: Settings) -> dict[str, tuple[int, bool]]
         units: dict[str, list[dict]] = defaultdict(list)
         for r in work.clients.filter(pl.col("officer_id") == oid).iter_rows(named=True):
             units[r["group_id"] or "\x00" + r["client_id"]].append(r)
-        settled, fresh, movable = [], [], 0
+        fitting, movable = [], 0
         for members in units.values():
             if any(m["pinned"] or m["risk_class"] in NON_PERFORMING for m in members):
                 continue
             movable += len(members)
-            if len(members) > room[unit_of[members[0]["client_id"]]]:
+            branch = unit_of[members[0]["client_id"]]
+            if len(members) > room[branch]:
                 continue  # no receiver could take it whole
             recent = any(m["assigned_since"] is not None and m["assigned_since"] > cutoff
                          for m in members)
-            (fresh if recent else settled).append(len(members))
+            fitting.append((len(members), recent, len(members) <= room_here[branch]))
+        if sum(size for size, _, here in fitting if here) >= need:
+            fitting = [f for f in fitting if f[2]]
+        settled = [size for size, recent, _ in fitting if not recent]
+        fresh = [size for size, recent, _ in fitting if recent]
 
         def least_at_least(sizes: list[int], target: int) -> int:
             sums = {0}
