@@ -31,3 +31,11 @@ def assert_golden(name: str, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
     assert text == path.read_text(encoding="utf-8")
+
+
+def write_exports(folder: Path, roster: str, book: str) -> tuple[Path, Path]:
+    """A roster and a client book written as UTF-8 CSV files in `folder`: (officers, clients)."""
+    officers, clients = folder / "officers.csv", folder / "clients.csv"
+    officers.write_text(roster, encoding="utf-8")
+    clients.write_text(book, encoding="utf-8")
+    return officers, clients

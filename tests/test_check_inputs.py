@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 
 from caseload.cli import app
+from tests.conftest import write_exports
 
 
 def test_problems_of_both_files_are_reported_together(runner, tmp_path):
-    o, c = tmp_path / "officers.csv", tmp_path / "clients.csv"
-    o.write_text("officer_id,name,branch,status\n001,甲,B1,active\n002,乙,B1,retired?\n",
-                 encoding="utf-8")
-    c.write_text("client_id,officer_id,branch\nC1,001,B1\n,001,B1\n", encoding="utf-8")
+    o, c = write_exports(
+        tmp_path,
+        "officer_id,name,branch,status\n001,甲,B1,active\n002,乙,B1,retired?\n",
+        "client_id,officer_id,branch\nC1,001,B1\n,001,B1\n",
+    )
     result = runner.invoke(app, ["check", str(o), str(c)])
     assert result.exit_code == 2
     assert "officers.csv" in result.stderr and "clients.csv" in result.stderr
@@ -20,9 +22,11 @@ def test_problems_of_both_files_are_reported_together(runner, tmp_path):
 
 
 def test_header_row_applies_to_clients_only(runner, tmp_path):
-    o, c = tmp_path / "officers.csv", tmp_path / "clients.csv"
-    o.write_text("officer_id,name,branch\n001,甲,B1\n", encoding="utf-8")
-    c.write_text("导出说明\n另一行说明\nclient_id,officer_id,branch\nC1,001,B1\n", encoding="utf-8")
+    o, c = write_exports(
+        tmp_path,
+        "officer_id,name,branch\n001,甲,B1\n",
+        "导出说明\n另一行说明\nclient_id,officer_id,branch\nC1,001,B1\n",
+    )
     result = runner.invoke(app, ["check", str(o), str(c), "--header-row", "3",
                                  "--format", "json"])
     assert result.exit_code == 0, result.stderr
@@ -128,10 +132,12 @@ def test_counts_that_do_not_add_up_to_the_book_are_recounted(tmp_path):
 
 def test_a_data_line_taken_as_the_header_is_not_echoed(runner, tmp_path):
     """--header-row on a client's line: the message must not repeat the client's ID or phone."""
-    o, c = tmp_path / "officers.csv", tmp_path / "clients.csv"
-    o.write_text("工号,姓名\n001,甲\n", encoding="utf-8")
-    c.write_text("客户号,客户名称,身份证号,手机号,管户客户经理工号\n"
-                 "C00001,张三,320311199110130001,13800000001,001\n", encoding="utf-8")
+    o, c = write_exports(
+        tmp_path,
+        "工号,姓名\n001,甲\n",
+        "客户号,客户名称,身份证号,手机号,管户客户经理工号\n"
+        "C00001,张三,320311199110130001,13800000001,001\n",
+    )
     result = runner.invoke(app, ["check", str(o), str(c), "--header-row", "2",
                                  "--map", "client_id=C00001"])
     assert result.exit_code == 2
@@ -155,9 +161,11 @@ def test_clients_of_a_roster_row_left_out_are_not_planned_away(runner, tmp_path)
 
 
 def test_staff_numbers_that_lost_their_zeros_are_pointed_out(runner, tmp_path):
-    o, c = tmp_path / "officers.csv", tmp_path / "clients.csv"
-    o.write_text("工号,姓名\n00456,甲\n00789,乙\n", encoding="utf-8")
-    c.write_text("客户号,管户客户经理工号\nC1,456\nC2,00456\nC3,12\n", encoding="utf-8")
+    o, c = write_exports(
+        tmp_path,
+        "工号,姓名\n00456,甲\n00789,乙\n",
+        "客户号,管户客户经理工号\nC1,456\nC2,00456\nC3,12\n",
+    )
     result = runner.invoke(app, ["check", str(o), str(c), "--format", "json"])
     assert json.loads(result.stdout)["summary"]["unknown_officer"] == 2  # (456 and 12)
     assert "1 client(s) name staff numbers that are on the roster only with leading zeros" \

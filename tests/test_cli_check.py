@@ -15,7 +15,7 @@ import pytest
 
 from caseload import __version__
 from caseload.cli import app
-from tests.conftest import AS_OF, assert_golden
+from tests.conftest import AS_OF, assert_golden, write_exports
 
 # Relative to the repository root (the runner fixture's working folder), so that golden
 # output naming the files is the same in any clone.
@@ -237,12 +237,12 @@ def test_installed_entry_point_starts():
 
 def test_csv_and_markdown_outputs_are_safe_to_open_and_to_mail(runner, tmp_path):
     """A cell a spreadsheet would run as a formula is quoted; a line break cannot end a row."""
-    officers, clients = tmp_path / "o.csv", tmp_path / "c.csv"
-    officers.write_text("工号,姓名,所属支行,职级\n001,=1+2,@分行,-级\n002,\"乙\n二\",@分行,\n",
-                        encoding="utf-8")
-    clients.write_text("客户号,管户客户经理工号,所属支行\n"
-                       + "".join(f"C{i},00{1 + i % 2},@分行\n" for i in range(8)),
-                       encoding="utf-8")
+    officers, clients = write_exports(
+        tmp_path,
+        "工号,姓名,所属支行,职级\n001,=1+2,@分行,-级\n002,\"乙\n二\",@分行,\n",
+        "客户号,管户客户经理工号,所属支行\n"
+        + "".join(f"C{i},00{1 + i % 2},@分行\n" for i in range(8)),
+    )
     args = ["check", str(officers), str(clients), "--threshold", "3", "--as-of", AS_OF]
     out = runner.invoke(app, [*args, "--format", "csv"])
     assert out.exit_code == 1, out.output
@@ -254,11 +254,11 @@ def test_csv_and_markdown_outputs_are_safe_to_open_and_to_mail(runner, tmp_path)
 
 def test_branches_without_active_officers_or_without_a_name_keep_the_contracts_types(
         runner, tmp_path):
-    officers, clients = tmp_path / "o.csv", tmp_path / "c.csv"
-    officers.write_text("工号,姓名,所属支行,岗位状态\n001,甲,城关支行,离职\n003,丙,河口支行,在岗\n",
-                        encoding="utf-8")
-    clients.write_text("客户号,管户客户经理工号,所属支行\nC1,001,城关支行\nC2,,\nC3,003,河口支行\n",
-                       encoding="utf-8")
+    officers, clients = write_exports(
+        tmp_path,
+        "工号,姓名,所属支行,岗位状态\n001,甲,城关支行,离职\n003,丙,河口支行,在岗\n",
+        "客户号,管户客户经理工号,所属支行\nC1,001,城关支行\nC2,,\nC3,003,河口支行\n",
+    )
     args = ["check", str(officers), str(clients), "--as-of", AS_OF]
     doc = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
     by_key = {b["branch_key"]: b for b in doc["branches"]}
@@ -273,12 +273,14 @@ def test_branches_without_active_officers_or_without_a_name_keep_the_contracts_t
 
 
 def test_transfers_from_two_branches_to_one_receiver_are_two_entries(runner, tmp_path):
-    officers, clients = tmp_path / "o.csv", tmp_path / "c.csv"
-    officers.write_text("工号,姓名,所属支行,岗位状态,片区\n001,甲,城关支行,在岗,东\n"
-                        "002,乙,河口支行,在岗,东\n", encoding="utf-8")
-    clients.write_text("客户号,管户客户经理工号,所属支行\n"
-                       + "".join(f"C{i},001,城关支行\n" for i in range(1, 8))
-                       + "C8,,城关支行\nC9,,河口支行\n", encoding="utf-8")
+    officers, clients = write_exports(
+        tmp_path,
+        "工号,姓名,所属支行,岗位状态,片区\n001,甲,城关支行,在岗,东\n"
+        "002,乙,河口支行,在岗,东\n",
+        "客户号,管户客户经理工号,所属支行\n"
+        + "".join(f"C{i},001,城关支行\n" for i in range(1, 8))
+        + "C8,,城关支行\nC9,,河口支行\n",
+    )
     out = runner.invoke(app, ["check", str(officers), str(clients), "--threshold", "5",
                               "--scope", "region", "--as-of", AS_OF, "--format", "json"])
     orphans = [(t["branch"], t["to_branch"], t["crosses_branch"], t["clients"])
@@ -287,9 +289,11 @@ def test_transfers_from_two_branches_to_one_receiver_are_two_entries(runner, tmp
 
 
 def test_settings_that_change_nothing_are_said_on_stderr(runner, tmp_path):
-    officers, clients = tmp_path / "o.csv", tmp_path / "c.csv"
-    officers.write_text("工号,姓名,所属支行\n001,甲,城关支行\n", encoding="utf-8")
-    clients.write_text("客户号,管户客户经理工号\nC1,001\n", encoding="utf-8")
+    officers, clients = write_exports(
+        tmp_path,
+        "工号,姓名,所属支行\n001,甲,城关支行\n",
+        "客户号,管户客户经理工号\nC1,001\n",
+    )
     args = ["check", str(officers), str(clients), "--as-of", AS_OF, "--format", "json"]
     result = runner.invoke(app, [*args, "--scope", "region", "--grade-limit", "总监=5"])
     assert result.exit_code == 0

@@ -11,7 +11,7 @@ import pytest
 from caseload.cli import app
 from caseload.config import ConfigError, resolve
 from caseload.history import record, trends
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, write_exports
 
 ZH = [str(SAMPLE / "officers.csv"), str(SAMPLE / "clients.csv")]
 
@@ -186,10 +186,11 @@ def test_values_out_of_range_are_named_not_internal_errors(runner, monkeypatch, 
 
 
 def test_a_limit_column_beyond_any_book_is_a_row_problem(runner, tmp_path):
-    officers, clients = tmp_path / "o.csv", tmp_path / "c.csv"
-    officers.write_text("工号,姓名,管户上限\n001,甲,99999999999999999999\n002,乙,300\n",
-                        encoding="utf-8")
-    clients.write_text("客户号,管户客户经理工号\nC1,001\n", encoding="utf-8")
+    officers, clients = write_exports(
+        tmp_path,
+        "工号,姓名,管户上限\n001,甲,99999999999999999999\n002,乙,300\n",
+        "客户号,管户客户经理工号\nC1,001\n",
+    )
     result = runner.invoke(app, ["check", str(officers), str(clients)])
     assert result.exit_code == 2
     assert "limit is not a whole number from 1 to 1,000,000" in result.stderr

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from caseload.cli import app
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, write_exports
 
 BANKS = ("城关农商行", "东湖农商行")
 ROSTER = ["法人行社,工号,姓名,所属支行,岗位状态"] + [
@@ -170,9 +170,11 @@ def test_without_branch_columns_each_bank_is_one_branch(runner, tmp_path):
 
 
 def test_a_roster_without_branches_is_one_branch_whatever_the_clients_say(runner, tmp_path):
-    officers, book = tmp_path / "o.csv", tmp_path / "c.csv"
-    officers.write_text("工号,姓名,岗位状态\n00123,张伟,在岗\n00456,李娜,在岗\n", encoding="utf-8")
-    book.write_text("客户号,管户客户经理工号,所属支行\nC1,00123,城关支行\nC3,,\n", encoding="utf-8")
+    officers, book = write_exports(
+        tmp_path,
+        "工号,姓名,岗位状态\n00123,张伟,在岗\n00456,李娜,在岗\n",
+        "客户号,管户客户经理工号,所属支行\nC1,00123,城关支行\nC3,,\n",
+    )
     result = runner.invoke(app, ["check", str(officers), str(book), "--as-of", AS_OF,
                                  "--format", "json"])
     doc = json.loads(result.stdout)
