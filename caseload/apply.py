@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +24,8 @@ from caseload.workload import limit_expr
 
 PLAN_COLUMNS = ("client_id", "from_officer_id", "to_officer_id")
 SHOWN = 5
+_DIGITS = r"^\d+$"
+_ROUNDED = r"^\d(\.\d+)?[Ee]\+\d+$"  # how Excel shows and saves a number of 12+ digits
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Applied:
     data: bytes
     moved: int
     loads: pl.DataFrame  # officer_id, before, after (+ limit, over_after given a roster)
+    notes: list[str] = field(default_factory=list)  # for stderr: what was matched or doubtful
 
 
 def read_plan(path: str | os.PathLike[str]) -> pl.DataFrame:
@@ -57,9 +60,71 @@ def read_plan(path: str | os.PathLike[str]) -> pl.DataFrame:
                          + ", ".join([c for c in frame.columns if c != LINE][:12]))
     return frame.select(
         pl.col(LINE).cast(pl.Int64),
-        *[pl.col(c).cast(pl.String).str.strip_chars().str.strip_prefix("'").alias(c)
+        *[pl.col(c).cast(pl.String).str.strip_chars().str.strip_prefix("'")
+          .str.replace(r"^(\d+)\.0$", "${1}").alias(c)  # (a number cell of a workbook)
           for c in PLAN_COLUMNS],
     ).filter(pl.any_horizontal(pl.col(c).is_not_null() for c in PLAN_COLUMNS))
+
+
+def _zeros_key(value: pl.Expr) -> pl.Expr:
+    """A number without its leading zeros (keeping one digit): what Excel leaves of it."""
+    return value.str.replace(r"^0+(\d)", "${1}")
+
+
+def restore_lost_zeros(plan: pl.DataFrame, column: str, known: pl.Series) -> tuple[pl.DataFrame, int]:
+    """`plan[column]` with numbers Excel stripped of leading zeros (``123`` for ``00123``)
+    put back, where exactly one `known` number can be meant; and how many numbers were.
+
+    A reviewed plan saved from Excel or WPS reads its ID columns as numbers. A number that is
+    itself known, or could be two known ones (``0123`` and ``00123``), is left as it is.
+    """
+    known = known.drop_nulls().unique()
+    values = plan[column].drop_nulls().unique()
+    lost = values.filter(values.str.contains(_DIGITS) & ~values.is_in(known.implode()))
+    if lost.is_empty():
+        return plan, 0
+    candidates = (
+        pl.DataFrame({"known": known}).filter(pl.col("known").str.contains(_DIGITS))
+        .with_columns(_zeros_key(pl.col("known")).alias("key"))
+        .filter(pl.len().over("key") == 1)
+    )
+    pairs = (pl.DataFrame({"lost": lost}).with_columns(_zeros_key(pl.col("lost")).alias("key"))
+             .join(candidates, on="key").filter(pl.col("lost") != pl.col("known")))
+    if pairs.is_empty():
+        return plan, 0
+    mapping = dict(zip(pairs["lost"].to_list(), pairs["known"].to_list(), strict=True))
+    return plan.with_columns(pl.col(column).replace(mapping)), len(mapping)
+
+
+def _restored(plan: pl.DataFrame, book: pl.DataFrame,
+              roster: pl.DataFrame | None) -> tuple[pl.DataFrame, list[str]]:
+    """The plan with the numbers Excel damaged matched back (see `restore_lost_zeros`)."""
+    staff = book["officer_id"] if roster is None else roster["officer_id"]
+    counts = []
+    for column, known in (("client_id", book["client_id"]), ("from_officer_id", staff),
+                          ("to_officer_id", staff)):
+        plan, n = restore_lost_zeros(plan, column, known)
+        counts.append(n)
+    restored = sum(counts)
+    if not restored:
+        return plan, []
+    return plan, [f"{restored:,} number(s) in the plan had lost their leading zeros (the plan "
+                  f"was saved from a spreadsheet) and were matched to the only number of the "
+                  f"{'export' if roster is None else 'export and roster'} they can be: "
+                  f"{counts[0]:,} client, {counts[1] + counts[2]:,} staff"]
+
+
+def _unknown_receivers(plan: pl.DataFrame, book: pl.DataFrame) -> list[str]:
+    """Without a roster nobody can say a receiver exists: name those no client of the export has."""
+    strangers = (plan["to_officer_id"].drop_nulls().unique().sort()
+                 .filter(~plan["to_officer_id"].drop_nulls().unique().sort()
+                         .is_in(book["officer_id"].drop_nulls().implode())))
+    if strangers.is_empty():
+        return []
+    shown = ", ".join(strangers.head(SHOWN).to_list())
+    more = f" (+{strangers.len() - SHOWN} more)" if strangers.len() > SHOWN else ""
+    return [f"receiver {shown}{more} manages no client of this export: check the number(s), "
+            "or pass --officers to check receivers against the roster"]
 
 
 def _lines(frame: pl.DataFrame) -> str:
@@ -72,6 +137,12 @@ def check_plan(plan: pl.DataFrame, book: pl.DataFrame, plan_path: str,
                roster: pl.DataFrame | None) -> None:
     """Refuse a plan naming unknown clients, a stale officer, a client twice, a bad receiver."""
     problems = []
+    rounded = plan.filter(pl.any_horizontal(pl.col(c).str.contains(_ROUNDED).fill_null(False)
+                                            for c in PLAN_COLUMNS))
+    if rounded.height:
+        problems.append(f"number in a spreadsheet's rounded 1.2E+17 form on plan line "
+                        f"{_lines(rounded)} (the plan was saved from Excel or WPS with number "
+                        "columns: use the plan as .xlsx, or set the ID columns to text)")
     blank = plan.filter(pl.col("client_id").is_null() | pl.col("to_officer_id").is_null())
     if blank.height:
         problems.append(f"blank client_id or to_officer_id on plan line {_lines(blank)}")
@@ -117,7 +188,10 @@ def apply_plan(
     if raw.encoding in ("xlsx", "parquet"):
         raise InputError(clients_path, "apply rewrites CSV exports only; export the clients as CSV")
     book = validate_clients(raw, skip_bad_rows=False).frame
+    plan, notes = _restored(plan, book, roster)
     check_plan(plan, book, plan_path, roster)
+    if roster is None:
+        notes += _unknown_receivers(plan, book)
     encoding = raw.encoding
     original = Path(clients_path).read_bytes()
     text = original.decode(encoding)
@@ -188,7 +262,7 @@ def apply_plan(
         loads = loads.join(limits, on="officer_id", how="left").with_columns(
             (pl.col("after") > pl.col("limit")).fill_null(False).alias("over_after")
         )
-    return Applied(data=data, moved=moves.height, loads=loads)
+    return Applied(data=data, moved=moves.height, loads=loads, notes=notes)
 
 
 def _rewrite(raw: RawTable, lines: list[str], moves: pl.DataFrame,

@@ -468,6 +468,8 @@ def apply(
         applied = apply_plan(clients, plan_rows, str(plan_file), roster, read,
                              resolved.settings(dt.date.today()))
         atomic_write(target, applied.data)
+        for note in applied.notes:
+            typer.echo(f"caseload: note: {note}", err=True)
         render_applied(applied, roster, str(target), _console(), _lang(resolved))
 
 

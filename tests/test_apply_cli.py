@@ -508,3 +508,86 @@ def test_mixed_line_ends_are_each_kept(runner, tmp_path):
     write_plan(plan_path, [("C2", "00123", "00456"), ("C3", "00123", "00456")])
     assert runner.invoke(app, ["apply", str(book), str(plan_path), "--out", str(out)]).exit_code == 0
     assert out.read_bytes() == "客户号,管户客户经理工号\r\nC1,00123\nC2,00456\r\nC3,00456".encode()
+
+
+# ---------------------------------------------------------------- a plan re-saved by Excel
+
+
+def _resaved_by_excel(plan_path: Path, out: Path) -> Path:
+    """The plan as Excel writes it back after a review: ID columns read as numbers.
+
+    Leading zeros go (``001`` -> ``1``); more than 15 digits would come back rounded.
+    """
+    plan = pl.read_csv(plan_path, infer_schema=False)
+    numeric = r"^\d+$"
+    plan = plan.with_columns(
+        pl.when(pl.col(c).str.contains(numeric))
+        .then(pl.col(c).str.strip_chars_start("0"))
+        .otherwise(pl.col(c)).alias(c)
+        for c in ("client_id", "from_officer_id", "to_officer_id")
+    )
+    plan.write_csv(out)
+    return out
+
+
+def test_a_plan_re_saved_by_excel_applies_as_the_original(runner, export, tmp_path):
+    """Staff and client numbers that lost their leading zeros in Excel are matched back to the
+    only number of the export and roster they can be; the export is written as from the
+    original plan, with the original numbers, and a note says how many were matched."""
+    plan_path = tmp_path / "plan.csv"
+    make_plan(runner, export, plan_path)
+    resaved = _resaved_by_excel(plan_path, tmp_path / "plan-excel.csv")
+    assert "001200000013" not in resaved.read_text(encoding="utf-8")
+    roster = ["--officers", str(export.officers)]
+    original = apply(runner, export, plan_path, tmp_path / "a.csv", *roster)
+    assert original.exit_code == 0, original.output
+    result = apply(runner, export, resaved, tmp_path / "b.csv", *roster)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "b.csv").read_bytes() == (tmp_path / "a.csv").read_bytes()
+    assert "lost their leading zeros" in result.stderr
+    assert "lost their leading zeros" not in original.stderr
+
+
+def test_without_the_roster_a_receiver_no_client_names_cannot_be_matched(runner, export,
+                                                                          tmp_path):
+    """Clients and the staff numbers of the export are matched back; a receiver who manages
+    no client yet (005) is unknown without the roster, and the note says to check it."""
+    plan_path = tmp_path / "plan.csv"
+    make_plan(runner, export, plan_path)
+    resaved = _resaved_by_excel(plan_path, tmp_path / "plan-excel.csv")
+    result = apply(runner, export, resaved, tmp_path / "b.csv")
+    assert result.exit_code == 0, result.output
+    assert "lost their leading zeros" in result.stderr
+    assert "receiver 5 manages no client" in result.stderr and "--officers" in result.stderr
+
+
+def test_excel_rounded_numbers_in_a_plan_are_named_not_guessed(runner, tmp_path):
+    book, plan_path = tmp_path / "c.csv", tmp_path / "plan.csv"
+    book.write_text("客户号,管户客户经理工号\n6222021234567890123,00123\n", encoding="utf-8")
+    write_plan(plan_path, [("6.22202E+18", "123", "00456")])
+    result = runner.invoke(app, ["apply", str(book), str(plan_path), "--out",
+                                 str(tmp_path / "after.csv")])
+    assert result.exit_code == 2
+    assert "rounded" in result.stderr and "plan line 2" in result.stderr
+    assert not (tmp_path / "after.csv").exists()
+
+
+def test_a_receiver_unknown_to_the_export_is_pointed_out_without_a_roster(runner, tmp_path):
+    """Without --officers nobody can say a receiver exists: a number no client names is noted."""
+    book, plan_path, out = tmp_path / "c.csv", tmp_path / "plan.csv", tmp_path / "after.csv"
+    book.write_text("客户号,管户客户经理工号\nC1,00123\nC2,00456\n", encoding="utf-8")
+    write_plan(plan_path, [("C1", "00123", "00789")])
+    result = runner.invoke(app, ["apply", str(book), str(plan_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "00789" in result.stderr and "--officers" in result.stderr
+
+
+def test_only_a_number_that_can_mean_one_known_number_is_matched():
+    from caseload.apply import restore_lost_zeros
+
+    plan = pl.DataFrame({"to_officer_id": ["123", "456", "7", "89", None, "A01", "0"]})
+    known = pl.Series(["0123", "00123", "456", "0089", "00456", "000", "A001"])
+    restored, n = restore_lost_zeros(plan, "to_officer_id", known)
+    # 123 could be two numbers; 456 is a number itself; 7 none; A01 is no number
+    assert restored["to_officer_id"].to_list() == ["123", "456", "7", "0089", None, "A01", "000"]
+    assert n == 2
