@@ -342,7 +342,7 @@ def _write_report(target: Path, outcome, lang: str, history_path: Path | None) -
     from caseload.output import atomic_write
     from caseload.plan_file import plan_frame
 
-    moves = plan_frame(outcome.plan)
+    moves = plan_frame(outcome.plan, parts=outcome.inputs.clients.raw.parts)
     if target.suffix.lower() == ".xlsx":
         from caseload.render.xlsx import render_xlsx
 
@@ -418,8 +418,8 @@ def plan(
         with _status("Planning…"):
             outcome = run(inputs, settings)
         _say_notes(outcome, settings)
-        write_frame(plan_frame(outcome.plan, inputs.clients.frame, show_personal_data), target,
-                    settings.as_of)
+        write_frame(plan_frame(outcome.plan, inputs.clients.frame, show_personal_data,
+                               inputs.clients.raw.parts), target, settings.as_of)
         render_plan(outcome.report, str(target), _console(), _lang(resolved))
         incomplete = outcome.report.summary["cannot_place"] > 0 or bool(
             outcome.report.still_over) or outcome.workload.held > 0

@@ -17,11 +17,13 @@ PLAN_FILE_COLUMNS = (
 )
 
 
-def plan_frame(plan: Plan, book: pl.DataFrame | None = None,
-               show_personal: bool = False) -> pl.DataFrame:
+def plan_frame(plan: Plan, book: pl.DataFrame | None = None, show_personal: bool = False,
+               parts: list[tuple[str, int]] | None = None) -> pl.DataFrame:
     """The moves as a branch head reviews them; with the book, client names (masked by default).
 
     ID numbers and phones are never put in a plan: a name is enough to recognise a client.
+    Read from a folder of `parts` (see `RawTable.parts`), each client's line is given in its
+    own part, with the part's name in `source_file` before it.
     """
     names = plan.officers.select("officer_id", "name")
     branches = branch_names(plan.officers)
@@ -36,6 +38,17 @@ def plan_frame(plan: Plan, book: pl.DataFrame | None = None,
         )
     else:
         moves = moves.with_columns(pl.lit(None, pl.String).alias("client_name"))
+    columns = list(PLAN_FILE_COLUMNS)
+    source = [pl.col(LINE).alias("source_line")]
+    if parts:
+        part = pl.sum_horizontal(pl.lit(0), *[pl.col(LINE) >= first for _, first in parts[1:]])
+        source = [
+            part.replace_strict(dict(enumerate(n for n, _ in parts)), return_dtype=pl.String)
+            .alias("source_file"),
+            (pl.col(LINE) + 1 - part.replace_strict(dict(enumerate(f for _, f in parts)),
+                                                    return_dtype=pl.Int64)).alias("source_line"),
+        ]
+        columns.insert(columns.index("source_line"), "source_file")
     return (
         moves
         .join(names.rename({"officer_id": "from_officer_id", "name": "from_officer_name"}),
@@ -48,8 +61,8 @@ def plan_frame(plan: Plan, book: pl.DataFrame | None = None,
         .with_columns(
             pl.coalesce("branch_name", "branch_key").alias("branch"),
             pl.coalesce("to_branch", "to_branch_key").alias("to_branch"),
-            pl.col(LINE).alias("source_line"),
+            *source,
         )
         .sort(LINE)
-        .select(PLAN_FILE_COLUMNS)
+        .select(columns)
     )

@@ -591,3 +591,28 @@ def test_only_a_number_that_can_mean_one_known_number_is_matched():
     # 123 could be two numbers; 456 is a number itself; 7 none; A01 is no number
     assert restored["to_officer_id"].to_list() == ["123", "456", "7", "0089", None, "A01", "000"]
     assert n == 2
+
+
+def test_a_plan_from_a_folder_of_parts_names_each_clients_part_and_its_row(runner, tmp_path):
+    """Rows are numbered across parts for reading; a branch head looks them up in a part."""
+    folder = tmp_path / "book"
+    folder.mkdir()
+    roster = tmp_path / "o.csv"
+    roster.write_text("工号,姓名,岗位状态,管户上限\n001,甲,在岗,3\n002,乙,在岗,10\n", encoding="utf-8")
+    for i, ids in enumerate([["C1", "C2", "C3"], ["C4", "C5"]]):
+        pl.DataFrame({"客户号": ids, "管户客户经理工号": ["001"] * len(ids)}).write_parquet(
+            folder / f"part-{i}.parquet")
+    plan_path = tmp_path / "plan.csv"
+    result = runner.invoke(app, ["plan", str(roster), str(folder), "-o", str(plan_path),
+                                 "--as-of", AS_OF])
+    assert result.exit_code == 0, result.output
+    plan = pl.read_csv(plan_path, infer_schema=False)
+    assert plan.columns == [*PLAN_FILE_COLUMNS[:-1], "source_file", "source_line"]
+    where = {c: (f, int(n)) for c, f, n in plan.select("client_id", "source_file",
+                                                         "source_line").rows()}
+    # 001 carries five, two over: the two chosen are named by part and row there
+    assert len(where) == 2
+    parts = {"C1": ("part-0.parquet", 1), "C2": ("part-0.parquet", 2),
+             "C3": ("part-0.parquet", 3), "C4": ("part-1.parquet", 1),
+             "C5": ("part-1.parquet", 2)}
+    assert all(where[c] == parts[c] for c in where)

@@ -128,6 +128,7 @@ LABELS: dict[str, dict[str, str]] = {
     "to_before": {"en": "To: before", "zh": "接收人调整前"},
     "to_after": {"en": "To: after", "zh": "接收人调整后"},
     "source_line": {"en": "Line in export", "zh": "导出文件行号"},
+    "source_file": {"en": "Part of export", "zh": "导出分片文件"},
     "yes": {"en": "yes", "zh": "是"},
     "trend_title": {"en": "Trend by week", "zh": "每周趋势"},
     "trend_total": {"en": "Accounts in the branch", "zh": "支行管户总数"},

@@ -29,7 +29,8 @@ MOVE_LABELS = {
     "to_branch": "to_branch", "group_id": "group_id", "risk_class": "risk_class",
     "balance": "balance", "assigned_since": "assigned_since", "from_before": "from_before",
     "from_after": "from_after", "to_before": "to_before", "to_after": "to_after",
-    "crosses_branch": "crosses_col", "reason": "why", "source_line": "source_line",
+    "crosses_branch": "crosses_col", "reason": "why", "source_file": "source_file",
+    "source_line": "source_line",
 }
 
 
