@@ -184,6 +184,10 @@ def apply_plan(
 ) -> Applied:
     """The rewritten export, and the loads of the officers involved (with limits, given a roster)."""
     read = read or ReadOptions()
+    if Path(clients_path).is_dir():  # (apply writes one file back; a folder has many)
+        raise InputError(clients_path, "is a folder of parts; apply rewrites one CSV export: "
+                                       "plan and apply each part on its own, or join the parts "
+                                       "into one file")
     raw = read_table(clients_path, "clients", read)
     if raw.encoding in ("xlsx", "parquet"):
         raise InputError(clients_path, "apply rewrites CSV exports only; export the clients as CSV")

@@ -118,9 +118,11 @@ class RawTable:
     separator: str = ","
     positions: dict[str, int] = field(default_factory=dict)  # canonical -> column in file
     unit: str = "line"  # what LINE counts: "line" (CSV) or "row" (workbook, parquet)
-    # a folder of parts: each part's name and the LINE of its first row (rows are numbered
-    # across the parts), so that a row can be named by its part and its row there
+    # a folder of parts: each part's name and the LINE of its first row (CSV: of its line 1;
+    # rows or lines are numbered across the parts, see `csv_parts`), so that a row can be
+    # named by its part and its row or line there
     parts: list[tuple[str, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how it was read, said on stderr
 
 
 def read_table(
@@ -134,8 +136,10 @@ def read_table(
         raise ValueError(f"unknown table kind {kind!r}")
     options = options or ReadOptions()
     p = Path(path)
-    if p.is_dir() and (parts := sorted(p.glob("*.parquet"), key=_natural)):
-        return _read_parquet(p, kind, options, wanted, parts)
+    if p.is_dir():  # a folder of CSV or Parquet parts, read as one table
+        from caseload.csv_parts import read_folder  # (it reads each part with this module)
+
+        return read_folder(p, kind, options, wanted)
     _check_path(p)
     suffix = p.suffix.lower()
     if suffix in EXCEL_SUFFIXES:

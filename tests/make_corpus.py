@@ -559,7 +559,8 @@ def build(c: Corpus) -> None:
            stderr=[r"blank_only/clients\.csv: is empty \(only blank lines\)$"])
     c.write("a_directory.csv/.gitkeep", "")
     c.case("directory", "a_directory.csv", exit=2,
-           stderr=[r"a_directory\.csv: is a directory, not a file$"])
+           stderr=[r"a_directory\.csv: holds no parts: a folder is read as one table from its "
+                   r"\.csv parts or its \.parquet parts"])
     c.case("no_such_file", "no_such_dir/clients.csv", exit=2,
            stderr=[r"no_such_dir/clients\.csv: no such file$"])
     c.write("prose/clients.csv", "这不是一张表。\n只是一段说明文字，没有表头。\nThe end.\n")

@@ -531,10 +531,10 @@ def test_parquet_parts_that_do_not_match_are_refused(tmp_path):
         read_table(folder, "clients")
 
 
-def test_a_folder_without_parquet_parts_is_not_a_file(tmp_path):
+def test_a_folder_without_parts_says_what_a_folder_must_hold(tmp_path):
     (tmp_path / "book").mkdir()
-    (tmp_path / "book" / "clients.csv").write_text("client_id,officer_id\nC1,1\n")
-    with pytest.raises(InputError, match="is a directory, not a file"):
+    (tmp_path / "book" / "README.txt").write_text("client_id,officer_id\nC1,1\n")
+    with pytest.raises(InputError, match=r"holds no parts: .*\.csv parts or its \.parquet"):
         read_table(tmp_path / "book", "clients")
 
 
