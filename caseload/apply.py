@@ -71,40 +71,74 @@ def _zeros_key(value: pl.Expr) -> pl.Expr:
     return value.str.replace(r"^0+(\d)", "${1}")
 
 
-def restore_lost_zeros(plan: pl.DataFrame, column: str, known: pl.Series) -> tuple[pl.DataFrame, int]:
-    """`plan[column]` with numbers Excel stripped of leading zeros (``123`` for ``00123``)
-    put back, where exactly one `known` number can be meant; and how many numbers were.
+@dataclass
+class Restored:
+    """One plan column after `restore_lost_zeros`."""
 
-    A reviewed plan saved from Excel or WPS reads its ID columns as numbers. A number that is
-    itself known, or could be two known ones (``0123`` and ``00123``), is left as it is.
+    plan: pl.DataFrame
+    count: int  # distinct numbers put back
+    lost: bool  # some number of the column had plainly lost its zeros (put back or not)
+    twins: list[str]  # numbers written as known ones that could also be another, zeros put back
+    several: list[str]  # numbers that could be several known ones, zeros put back
+
+
+def restore_lost_zeros(plan: pl.DataFrame, column: str, known: pl.Series) -> Restored:
+    """`plan[column]` with numbers Excel stripped of leading zeros (``123`` for ``00123``)
+    put back, where exactly one `known` number can be meant.
+
+    A reviewed plan saved from Excel or WPS reads its ID columns as numbers. A number that
+    could be two known ones (``0123`` and ``00123``) is not guessed (`several`); nor is one
+    that is itself known but has a twin with zeros (``123`` beside ``00123``: `twins`), which
+    is only safe as written while the plan shows no sign of having lost zeros.
     """
     known = known.drop_nulls().unique()
     values = plan[column].drop_nulls().unique()
-    lost = values.filter(values.str.contains(_DIGITS) & ~values.is_in(known.implode()))
-    if lost.is_empty():
-        return plan, 0
-    candidates = (
+    digits = values.filter(values.str.contains(_DIGITS))
+    numbers = (
         pl.DataFrame({"known": known}).filter(pl.col("known").str.contains(_DIGITS))
         .with_columns(_zeros_key(pl.col("known")).alias("key"))
-        .filter(pl.len().over("key") == 1)
+        .with_columns(pl.len().over("key").alias("alike"))
     )
-    pairs = (pl.DataFrame({"lost": lost}).with_columns(_zeros_key(pl.col("lost")).alias("key"))
-             .join(candidates, on="key").filter(pl.col("lost") != pl.col("known")))
-    if pairs.is_empty():
-        return plan, 0
-    mapping = dict(zip(pairs["lost"].to_list(), pairs["known"].to_list(), strict=True))
-    return plan.with_columns(pl.col(column).replace(mapping)), len(mapping)
+    asked = (pl.DataFrame({"value": digits})
+             .with_columns(_zeros_key(pl.col("value")).alias("key"),
+                           pl.col("value").is_in(known.implode()).alias("is_known"))
+             .join(numbers, on="key"))
+    unknown = asked.filter(~pl.col("is_known"))
+    pairs = unknown.filter(pl.col("alike") == 1)
+    several = unknown.filter(pl.col("alike") > 1)["value"].unique().sort().to_list()
+    twins = asked.filter(pl.col("is_known") & (pl.col("alike") > 1))["value"].unique().sort()
+    mapping = dict(zip(pairs["value"].to_list(), pairs["known"].to_list(), strict=True))
+    if mapping:
+        plan = plan.with_columns(pl.col(column).replace(mapping))
+    return Restored(plan, len(mapping), bool(mapping or several), twins.to_list(), several)
 
 
-def _restored(plan: pl.DataFrame, book: pl.DataFrame,
-              roster: pl.DataFrame | None) -> tuple[pl.DataFrame, list[str]]:
-    """The plan with the numbers Excel damaged matched back (see `restore_lost_zeros`)."""
-    staff = book["officer_id"] if roster is None else roster["officer_id"]
-    counts = []
-    for column, known in (("client_id", book["client_id"]), ("from_officer_id", staff),
-                          ("to_officer_id", staff)):
-        plan, n = restore_lost_zeros(plan, column, known)
-        counts.append(n)
+def _restored(plan: pl.DataFrame, book: pl.DataFrame, roster: pl.DataFrame | None,
+              plan_path: str) -> tuple[pl.DataFrame, list[str]]:
+    """The plan with the numbers Excel damaged matched back (see `restore_lost_zeros`).
+
+    A number that cannot be matched back with certainty refuses the plan, naming its lines:
+    applied as written it could move another client, or name another officer.
+    """
+    receivers = book["officer_id"] if roster is None else roster["officer_id"]
+    results = {}
+    for column, known in (("client_id", book["client_id"]),
+                          ("from_officer_id", book["officer_id"]),  # (compared with the export)
+                          ("to_officer_id", receivers)):
+        results[column] = restore_lost_zeros(plan, column, known)
+        plan = results[column].plan
+    lost = any(r.lost for r in results.values())
+    doubtful = pl.any_horizontal(
+        pl.col(c).is_in(r.several + (r.twins if lost else [])) for c, r in results.items()
+    )
+    unsure = plan.filter(doubtful)
+    if unsure.height:
+        raise PlanRefusedError(f"{plan_path}: plan refused, nothing written", [
+            f"{plan_path}: number that could be more than one of the export or roster with "
+            f"leading zeros put back (123 for 0123 or 00123; the plan was saved from a "
+            f"spreadsheet) on plan line {_lines(unsure)}: write it in full, or use the plan "
+            "as .xlsx"])
+    counts = [r.count for r in results.values()]
     restored = sum(counts)
     if not restored:
         return plan, []
@@ -192,7 +226,7 @@ def apply_plan(
     if raw.encoding in ("xlsx", "parquet"):
         raise InputError(clients_path, "apply rewrites CSV exports only; export the clients as CSV")
     book = validate_clients(raw, skip_bad_rows=False).frame
-    plan, notes = _restored(plan, book, roster)
+    plan, notes = _restored(plan, book, roster, plan_path)
     check_plan(plan, book, plan_path, roster)
     if roster is None:
         notes += _unknown_receivers(plan, book)

@@ -88,7 +88,7 @@ _MAGIC = (
     (b"\x1f\x8b", f"is gzip-compressed, {NOT_TEXT[3:]}"),
 )
 _TOTAL_RE = "(?i)^\\s*(" + "|".join(re.escape(w) for w in TOTAL_LINE_WORDS) + ")"
-_BLANK_OR_TOTAL_RE = "(?i)^\\s*($|" + "|".join(re.escape(w) for w in TOTAL_LINE_WORDS) + ")"
+_BLANK_OR_TOTAL_RE = "(?i)^[\\s\x1a]*($|" + "|".join(re.escape(w) for w in TOTAL_LINE_WORDS) + ")"
 
 
 @dataclass
@@ -150,8 +150,9 @@ def read_table(
 
 
 def _natural(part: Path) -> list:
-    """Sort key putting part-2 before part-10."""
-    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", part.name)]
+    """Sort key putting part-2 before part-10 (and p1 before p01: one order on every disk)."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t)
+            for t in re.split(r"(\d+)", part.name)] + [(2, 0, part.name)]
 
 
 def _check_path(p: Path) -> None:
@@ -790,14 +791,15 @@ def _finish(
     )
     blank_count, total_lines, repeated = 0, [], []
     if any_odd or any_repeat:
-        lead_blank = pl.col("c0").str.contains(r"^\s*$")
+        lead_blank = pl.col("c0").str.contains(r"^[\s\x1a]*$")  # (0x1A: DOS end of file)
         any_lead_blank = bool(frame.select(lead_blank.any()).item())
         blank = pl.lit(False)
         lead = pl.col("c0")
         if any_lead_blank and projected:
             raise _Unparsed
         if any_lead_blank:
-            stripped = [pl.col(c).str.strip_chars() for c in cells]
+            stripped = [pl.col(c).str.replace_all("\x1a", "", literal=True).str.strip_chars()
+                        for c in cells]
             blank = lead_blank & pl.all_horizontal([s == "" for s in stripped])
             lead = pl.coalesce([pl.when(s == "").then(None).otherwise(s) for s in stripped])
         total = lead.str.contains(_TOTAL_RE).fill_null(False) & ~blank

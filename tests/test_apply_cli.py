@@ -587,10 +587,13 @@ def test_only_a_number_that_can_mean_one_known_number_is_matched():
 
     plan = pl.DataFrame({"to_officer_id": ["123", "456", "7", "89", None, "A01", "0"]})
     known = pl.Series(["0123", "00123", "456", "0089", "00456", "000", "A001"])
-    restored, n = restore_lost_zeros(plan, "to_officer_id", known)
+    restored = restore_lost_zeros(plan, "to_officer_id", known)
     # 123 could be two numbers; 456 is a number itself; 7 none; A01 is no number
-    assert restored["to_officer_id"].to_list() == ["123", "456", "7", "0089", None, "A01", "000"]
-    assert n == 2
+    assert restored.plan["to_officer_id"].to_list() == ["123", "456", "7", "0089", None, "A01",
+                                                         "000"]
+    assert restored.count == 2 and restored.lost
+    assert restored.several == ["123"]  # (refused by `apply`: see test_found_new)
+    assert restored.twins == ["456"]  # (456 beside 00456: refused once zeros were lost)
 
 
 def test_a_plan_from_a_folder_of_parts_names_each_clients_part_and_its_row(runner, tmp_path):
