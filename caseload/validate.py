@@ -472,7 +472,7 @@ def _reading_notes(raw: RawTable) -> list[ProblemGroup]:
 
 def _prepare(
     frame: pl.DataFrame, text: list[str], ids: tuple[str, ...], vocab: list[str],
-    tests: dict[str, pl.Expr], tally: str | None = None,
+    tests: dict[str, pl.Expr], tally: str | None = None, implied: dict[str, str] | None = None,
 ) -> tuple[_Cleaning, dict[str, pl.Series], dict[str, bool], pl.DataFrame | None]:
     """Everything validation asks of whole columns, side by side in one parallel pass.
 
@@ -481,11 +481,13 @@ def _prepare(
     `_clean`) and the callers' own `tests`. A column expected to hold few values that holds
     more than `_MANY_DISTINCT` is then tidied by expressions, at the cost of one more pass.
     The few-valued column `tally` is counted rather than only listed (it costs the same), and
-    its counts are returned per tidied value.
+    its counts are returned per tidied value. A question `implied` by a wider one of `tests`
+    is not asked: where the wider one says no, so would it; where yes, its step is taken.
     """
     few = _few_valued(frame, text + vocab)
     many = [c for c in text if c in frame.columns and c not in few]
-    questions = {**_clean_tests(many, ids), **tests}
+    implied = implied or {}
+    questions = {k: e for k, e in {**_clean_tests(many, ids), **tests}.items() if k not in implied}
     lazy = frame.lazy()
     queries = [lazy.group_by(c).agg(pl.len().alias("__n")) if c == tally
                else lazy.select(pl.col(c).unique()) for c in few]
@@ -497,6 +499,7 @@ def _prepare(
     distinct = {c: g.to_series() for c, g in zip(few, got, strict=False)}
     need = (dict(zip(questions, got[-1].row(0), strict=True)) if questions and frame.height
             else dict.fromkeys(questions, False))
+    need.update({k: need[wider] for k, wider in implied.items() if wider in need})
     crowded = [c for c in few if c in text and distinct[c].len() > _MANY_DISTINCT]
     for c in crowded:
         del distinct[c]  # as many values as rows: expressions, not per value
@@ -580,6 +583,7 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
          "bank"],
         ("client_id", "officer_id"), ["risk_class", "pinned"], tests,
         tally=None if "bank" in cols else "officer_id",  # (with banks, counted per bank)
+        implied={"s:client_id": "odd_id"},  # (a space at either end is a space anywhere)
     )
     fixes = list(cleaning.exprs)
     if need.get("money"):  # some cell is more than a plain number: read them all leniently
