@@ -316,11 +316,13 @@ def check(
 
 
 def _say_notes(outcome, settings, quiet: bool = False) -> None:
-    """Notes on stderr (the cron mail sees them): see `caseload.check.notes_on`."""
+    """Notes on stderr (the cron mail sees them): how the exports were read (`RawTable.notes`,
+    e.g. merged cells), then `caseload.check.notes_on`."""
     from caseload.check import notes_on
 
     if not quiet:
-        for note in notes_on(outcome.workload, settings):
+        reading = [*outcome.inputs.officers.raw.notes, *outcome.inputs.clients.raw.notes]
+        for note in reading + notes_on(outcome.workload, settings):
             typer.echo(f"caseload: note: {note}", err=True)
 
 
@@ -463,7 +465,10 @@ def apply(
         target = check_target(out, inputs, force)
         roster = None
         if officers is not None:
-            roster = validate_officers(read_table(officers, "officers")).frame
+            roster_raw = read_table(officers, "officers")
+            for note in roster_raw.notes:  # (e.g. merged cells of a workbook roster)
+                typer.echo(f"caseload: note: {note}", err=True)
+            roster = validate_officers(roster_raw).frame
         plan_rows = read_plan(plan_file)
         applied = apply_plan(clients, plan_rows, str(plan_file), roster, read,
                              resolved.settings(dt.date.today()))

@@ -939,13 +939,24 @@ def _read_excel(p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] 
     else:
         candidates = [(i, i, ",", r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
     header = _choose_header(candidates, kind, options, p, "row", "xlsx", wanted)
+    # A merged range keeps its value in its top-left cell only: give it to every cell below
+    # the header that it covers (see `xlsx_merges`; frame columns start at the first used one).
+    from caseload.xlsx_merges import fill_merged_cells
+
+    frame, notes = fill_merged_cells(
+        p, sheet_name, frame, [c.absolute_index for c in sheet.selected_columns], header.index,
+        {pos: " ".join(header.cells[pos].split())
+         for pos in _kept(header.mapping, wanted, kind).values()},
+    )
     # Trailing unnamed columns: cells there are notes beside the table, not data.
     body = frame.slice(header.index + 1).with_row_index(LINE, offset=header.index + 2).with_columns(
         pl.col(LINE).cast(pl.Int64),
         *[pl.col(f"c{i}").str.replace(r"^(-?\d+)\.0$", "${1}") for i in range(width)],
         pl.lit(0, pl.Int64).alias(_NL),
     )
-    return _finish(p, kind, body, header, width, "xlsx", wanted, "row", None)
+    table = _finish(p, kind, body, header, width, "xlsx", wanted, "row", None)
+    table.notes = notes
+    return table
 
 
 def _is_texty(magic: bytes) -> bool:
