@@ -33,6 +33,7 @@ from caseload.load import (
     RawTable,
     RowProblem,
     _check_path,
+    _count_lines,
     _natural,
     _read_csv,
     _read_parquet,
@@ -123,8 +124,11 @@ def _physical_lines(part: Path, encoding: str) -> int:
     """Lines as an editor counts them (a last line without a line end counts).
 
     ``\\n`` is one byte that no other character uses in UTF-8 and GB18030, so its bytes are
-    counted; UTF-16 is decoded (a stream, a few megabytes at a time).
+    counted (in UTF-8 by polars, as `load` counts them: a fifth of the time); UTF-16 is decoded
+    (a stream, a few megabytes at a time).
     """
+    if encoding in ("utf-8", "utf-8-sig"):
+        return _count_lines(part)
     count, ends_open = 0, False
     decoder = codecs.getincrementaldecoder("utf-16")() if encoding == "utf-16" else None
     with part.open("rb") as fh:
