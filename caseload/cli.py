@@ -115,7 +115,8 @@ HistoryOpt = Annotated[Path | None, typer.Option(
 AsOfOpt = Annotated[str | None, typer.Option(
     "--as-of", metavar="YYYY-MM-DD", help="The date of the check (default: today).")]
 EncodingOpt = Annotated[str | None, typer.Option(
-    "--encoding", help="Force the CSV encoding: utf-8, utf-8-sig or gb18030 (default: detect).")]
+    "--encoding", help="Force the CSV encoding: utf-8, utf-8-sig, gb18030 (gbk) or utf-16 "
+    "(default: detect).")]
 HeaderRowOpt = Annotated[int | None, typer.Option(
     "--header-row", min=1, help="Line of the header in the clients file (default: detect).")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="xlsx sheet (default: first).")]
@@ -239,7 +240,8 @@ def _console(stderr: bool = False) -> Console:
     columns = os.environ.get("COLUMNS", "")
     width = None if terminal else (int(columns) if columns.isdigit() and int(columns) > 0 else 100)
     return Console(file=stream, width=width, no_color=not terminal or "NO_COLOR" in os.environ,
-                   highlight=False, emoji=False, soft_wrap=False,
+                   highlight=False, emoji=False, markup=False, soft_wrap=False,  # (names as
+                   # exported: `Li [red]Lei` is a name, not a style)
                    color_system="auto" if terminal else None)
 
 

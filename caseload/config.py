@@ -72,6 +72,17 @@ PLAIN: dict[str, tuple[type, object]] = {
 }
 TABLES = ("grade_limits", "columns")
 CHOICES = {"scope": SCOPES, "lang": ("zh", "en")}
+# The encodings a CSV may be forced to (`--encoding`, `encoding =`), by the names people write.
+ENCODING_NAMES = {
+    "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig",
+    "gb18030": "gb18030", "gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030",
+    "utf-16": "utf-16", "utf16": "utf-16",
+}
+
+
+def encoding_name(name: str) -> str | None:
+    """The reader's name for an encoding as a user wrote it (``GBK`` -> gb18030); None: unknown."""
+    return ENCODING_NAMES.get(name.strip().lower().replace("_", "-"))
 
 
 @dataclass
@@ -107,6 +118,9 @@ def _coerce(key: str, value: object, typ: type, where: str) -> object:
     except (TypeError, ValueError):
         raise ConfigError(f"{where}: {key} must be {'a whole number' if typ is int else typ.__name__}"
                           f", not {value!r}") from None
+    if key == "encoding" and encoding_name(out) is None:
+        raise ConfigError(f"{where}: encoding must be one of utf-8, utf-8-sig, gb18030 (gbk) or "
+                          f"utf-16, not {value!r}")
     if key in CHOICES and out not in CHOICES[key]:
         raise ConfigError(f"{where}: {key} must be one of {', '.join(CHOICES[key])}, not {value!r}")
     bounds = _RANGES.get("threshold" if key.startswith("grade_limits.") else key)
@@ -129,6 +143,8 @@ def read_config_file(path: str) -> dict[str, object]:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:  # (Notepad on a Chinese Windows saves GBK)
+        raise ConfigError(f"{path}: is not UTF-8 text; save it as UTF-8") from None
     out: dict[str, object] = {}
     for key, value in data.items():
         if key in PLAIN:
@@ -170,6 +186,8 @@ def resolve(flags: dict[str, object], environ: dict[str, str], config_path: str 
     given = {k: v for k, v in flags.items() if v is not None}
     if "threshold" in given:  # (typer checks its type; its range is ours)
         given["threshold"] = _coerce("threshold", given["threshold"], int, "--threshold")
+    if "encoding" in given:
+        given["encoding"] = _coerce("encoding", given["encoding"], str, "--encoding")
     layers = [
         ("flag", given),
         ("env", read_env(environ)),

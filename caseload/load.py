@@ -47,7 +47,7 @@ from caseload.columns import (
     normalise_header,
     normalise_word,
 )
-from caseload.config import ReadOptions
+from caseload.config import ReadOptions, encoding_name
 from caseload.errors import InputError
 from caseload.transcode import BadBytes, to_utf8_file
 
@@ -70,11 +70,6 @@ _OTHER = {"officers": "clients", "clients": "officers"}
 _ARTICLE = {"officers": "an", "clients": "a"}
 _WHAT = {"officers": "the officer roster", "clients": "the client book"}
 
-_ENCODING_NAMES = {
-    "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig",
-    "gb18030": "gb18030", "gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030",
-    "utf-16": "utf-16", "utf16": "utf-16",
-}
 SUPPORTED = "UTF-8, UTF-8 with BOM, GB18030/GBK, UTF-16 with BOM"
 NOT_TEXT = f"is not text in a supported encoding ({SUPPORTED})"
 _MAGIC = (
@@ -183,7 +178,7 @@ def detect_encoding(p: Path, forced: str | None = None) -> str:
         head = fh.read(SNIFF_BYTES)
     complete = len(head) < SNIFF_BYTES
     if forced:
-        name = _ENCODING_NAMES.get(forced.strip().lower().replace("_", "-"))
+        name = encoding_name(forced)
         if name is None:
             raise InputError(
                 p, f"unsupported encoding {forced!r} (use utf-8, utf-8-sig, gb18030 or utf-16)"
