@@ -244,7 +244,8 @@ def _load_chart(title: str, officers: list[dict[str, Any]], top: int, lang: str,
         return round(BAR_X + BAR_W * min(v, top) / top, 1)
 
     height = AXIS_H + ROW_H * len(officers) + 6
-    step = 50 if top <= 400 else 100 if top <= 1000 else 500
+    # (about ten ticks at most, whatever the limit: an own 管户上限 may be 99999)
+    step = 50 if top <= 400 else 100 if top <= 1000 else max(500, _nice_ceiling(top / 10))
     tid, did = f"load-{idx}-t", f"load-{idx}-d"
     desc = label("report_chart_desc", lang).format(n=len(officers))
     out = [f'<svg viewBox="0 0 {CHART_W} {height}" width="{CHART_W}" height="{height}" role="img" '
@@ -476,7 +477,8 @@ def _trend_series(history: dict[str, Any]) -> list[tuple[str, list[tuple[str, in
     series: dict[str, list[tuple[str, int, int]]] = {}
     for snap in history.get("snapshots", []):
         totals: dict[str, list[int]] = {}
-        for o in snap.get("officers") or []:
+        officers = snap.get("officers")
+        for o in officers if isinstance(officers, list) else []:  # (trends(): a count)
             totals.setdefault(str(o.get("branch") or ""), []).append(int(o.get("accounts") or 0))
         for branch, loads in totals.items():
             series.setdefault(branch, []).append((str(snap.get("as_of")), sum(loads), max(loads)))

@@ -119,6 +119,7 @@ LABELS: dict[str, dict[str, str]] = {
     "moves_title": {"en": "Client moves", "zh": "客户移交明细"},
     "moves_show": {"en": "Show {n} client moves", "zh": "展开 {n} 户移交明细"},
     "client_id": {"en": "Client no.", "zh": "客户号"},
+    "client_name": {"en": "Client", "zh": "客户名称"},
     "group_id": {"en": "Group", "zh": "关联组号"},
     "risk_class": {"en": "Risk class", "zh": "五级分类"},
     "balance": {"en": "Balance (yuan)", "zh": "贷款余额（元）"},

@@ -24,7 +24,8 @@ MIN_WIDTH = 6
 
 # Client-move columns -> label keys (the plan file's columns; others keep their own name).
 MOVE_LABELS = {
-    "client_id": "client_id", "from_officer_id": "from", "from_officer_name": "from_name",
+    "client_id": "client_id", "client_name": "client_name", "from_officer_id": "from",
+    "from_officer_name": "from_name",
     "to_officer_id": "to", "to_officer_name": "to_name", "branch": "branch",
     "to_branch": "to_branch", "group_id": "group_id", "risk_class": "risk_class",
     "balance": "balance", "assigned_since": "assigned_since", "from_before": "from_before",
@@ -139,20 +140,35 @@ def _still_over(report: CheckReport, lang: str) -> pl.DataFrame:
 
 
 def _left_out(report: CheckReport, lang: str) -> pl.DataFrame:
+    """One row per problem, its lines listed; a list too long for one cell (32,767 characters)
+    goes on over further rows, so every line left out can be found."""
     rows: list[list[Any]] = []
     for note in report.inputs:
-        for g in [*note.skipped, *note.notes]:
-            rows.append([note.path, g.problem, g.count, ", ".join(map(str, g.lines))])
+        groups = [(g.problem, g.count, g.lines) for g in [*note.skipped, *note.notes]]
         if note.total_lines:
-            rows.append([note.path, label("total_lines", lang), len(note.total_lines),
-                         ", ".join(map(str, note.total_lines))])
+            groups.append((label("total_lines", lang), len(note.total_lines), note.total_lines))
+        for problem, count, lines in groups:
+            for i, chunk in enumerate(_line_chunks(lines)):
+                rows.append([note.path, problem, count if i == 0 else None, chunk])
     return _frame([(label("file", lang), pl.String), (label("problem", lang), pl.String),
                    (label("rows", lang), pl.Int64), (label("lines", lang), pl.String)], rows)
 
 
+def _line_chunks(lines: list[int], width: int = 30_000) -> list[str]:
+    """Line numbers as text, in pieces that each fit a cell."""
+    chunks, current = [], ""
+    for n in map(str, lines):
+        if current and len(current) + len(n) + 2 > width:
+            chunks.append(current)
+            current = ""
+        current = f"{current}, {n}" if current else n
+    return [*chunks, current] if current or not chunks else chunks
+
+
 def _moves(moves: pl.DataFrame, lang: str) -> pl.DataFrame:
-    keep = [c for c in moves.columns if not c.startswith("__")]
-    renamed: dict[str, str] = {}
+    keep = [c for c in moves.columns if not c.startswith("__")
+            and not (c == "client_name" and moves[c].null_count() == moves.height)]  # (check
+    renamed: dict[str, str] = {}  # reads no names: an empty column would only puzzle)
     for c in keep:
         header = label(MOVE_LABELS[c], lang) if c in MOVE_LABELS else c
         renamed[c] = header if header not in renamed.values() else c
