@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS officer_weeks (
 CREATE TABLE IF NOT EXISTS branch_weeks (
     as_of TEXT NOT NULL, branch_key TEXT NOT NULL, branch TEXT, officers INTEGER NOT NULL,
     accounts INTEGER NOT NULL, max_load INTEGER NOT NULL, over INTEGER NOT NULL,
-    orphaned INTEGER NOT NULL,
+    orphaned INTEGER NOT NULL, near INTEGER NOT NULL DEFAULT 0,
+    roster INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (as_of, branch_key)
 );
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -37,6 +38,9 @@ CREATE TABLE IF NOT EXISTS snapshots (
     orphaned INTEGER NOT NULL
 );
 """
+# Columns added since the first release, for history files made before them.
+_ADDED = {"branch_weeks": ("near INTEGER NOT NULL DEFAULT 0",
+                           "roster INTEGER NOT NULL DEFAULT 0")}
 PERSISTENT_WEEKS = 2
 TREND_WEEKS = 4
 
@@ -66,6 +70,7 @@ def connect(path: str | os.PathLike[str], create: bool = True) -> Iterator[sqlit
         if create:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
+            _upgrade(conn)
         yield conn
     except sqlite3.DatabaseError as exc:
         if "readonly" in str(exc).replace("-", "").replace(" ", ""):
@@ -74,6 +79,15 @@ def connect(path: str | os.PathLike[str], create: bool = True) -> Iterator[sqlit
         raise CaseloadError(f"{p}: not a caseload history database ({exc})") from None
     finally:
         conn.close()
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Add the columns a history file made by an earlier version lacks (0 in its old weeks)."""
+    for table, columns in _ADDED.items():
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
 def _read_only(p: Path) -> sqlite3.Connection:
@@ -93,15 +107,26 @@ def _read_only(p: Path) -> sqlite3.Connection:
 
 
 def record(path: str | os.PathLike[str], report: Any) -> int:
-    """Store this week's per-officer and per-branch figures; the same date replaces its rows."""
+    """Store this week's per-officer and per-branch figures, and the week's totals.
+
+    One history can gather many runs of a week (head office's cron job per branch): a run
+    replaces what was recorded that day for its own branches and officers, and the week's
+    totals are the sums over every branch recorded for it. Officers and clients of no branch
+    belong to the run's client export (its path), so that exports without branch columns,
+    one per branch, keep apart; re-recording the same export replaces them.
+    """
     as_of = report.as_of.isoformat()
+    run_key, run_name = _run_key(report)
     officers = [
-        (as_of, o["officer_id"], o["name"], o["branch_id"] or o["branch"], o["branch"],
-         o["status"], o["accounts"], o["capacity"], int(o["over"]), int(o["near"]))
+        (as_of, o["officer_id"], o["name"], o["branch_id"] or o["branch"] or run_key,
+         o["branch"], o["status"], o["accounts"], o["capacity"], int(o["over"]), int(o["near"]))
         for o in report.officers
     ]
-    branches = [(as_of, key, *figures) for key, figures in sorted(_branch_figures(report).items())]
-    s = report.summary
+    branches = [(as_of, b["branch_key"] if b["branch_key"] is not None else run_key,
+                 b["branch"] if b["branch_key"] is not None else run_name,
+                 b["active_officers"], b["clients"], b["max_before"], b["over_before"],
+                 b["orphaned"], b["near"], b["roster_officers"])
+                for b in report.branches]
     with connect(path) as conn:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -113,21 +138,22 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
             )
             conn.executemany(
                 "DELETE FROM officer_weeks WHERE as_of = ? AND branch_key = ?",
-                [(as_of, key) for key in sorted({o[3] for o in officers if o[3] is not None})],
+                [(as_of, key) for key in sorted({o[3] for o in officers})],
             )
-            if any(o[3] is None for o in officers):
-                conn.execute("DELETE FROM officer_weeks WHERE as_of = ? AND branch_key IS NULL",
-                             (as_of,))
             conn.executemany(
                 "DELETE FROM branch_weeks WHERE as_of = ? AND branch_key = ?",
                 [(as_of, b[1]) for b in branches],
             )
             conn.executemany("INSERT INTO officer_weeks VALUES (?,?,?,?,?,?,?,?,?,?)", officers)
-            conn.executemany("INSERT INTO branch_weeks VALUES (?,?,?,?,?,?,?,?)", branches)
-            conn.execute(
-                "INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?,?)",
-                (as_of, report.threshold, s["clients"], s["officers"], s["over"], s["near"],
-                 s["orphaned"]),
+            conn.executemany(
+                "INSERT INTO branch_weeks (as_of, branch_key, branch, officers, accounts, "
+                "max_load, over, orphaned, near, roster) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                branches)
+            conn.execute(  # the week: every branch recorded for it, by this run or another
+                "INSERT OR REPLACE INTO snapshots SELECT ?, ?, COALESCE(SUM(accounts), 0), "
+                "COALESCE(SUM(roster), 0), COALESCE(SUM(over), 0), COALESCE(SUM(near), 0), "
+                "COALESCE(SUM(orphaned), 0) FROM branch_weeks WHERE as_of = ?",
+                (as_of, report.threshold, as_of),
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -136,23 +162,11 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
     return len(officers)
 
 
-def _branch_figures(report: Any) -> dict[str, tuple]:
-    """Per branch: name, active officers, accounts, largest load, officers over, orphaned."""
-    out: dict[str, list] = {}
-    for o in report.officers:
-        key = o["branch_id"] or o["branch"]
-        if key is None:
-            continue
-        f = out.setdefault(key, [o["branch"], 0, 0, 0, 0, 0])
-        if o["status"] == "departed":
-            f[5] += o["accounts"]
-            continue
-        f[2] += o["accounts"]
-        if o["status"] == "active":
-            f[1] += 1
-            f[3] = max(f[3], o["accounts"])
-            f[4] += int(o["over"])
-    return {k: tuple(v) for k, v in out.items()}
+def _run_key(report: Any) -> tuple[str, str]:
+    """Where officers and clients of no branch are kept: the run's client export."""
+    path = report.inputs[-1].path if report.inputs else ""
+    return f"(no branch) {os.path.abspath(path) if path else ''}".rstrip(), \
+        f"(no branch: {path})" if path else "(no branch)"
 
 
 def trends(path: str | os.PathLike[str], weeks: int = 12,

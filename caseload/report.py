@@ -99,6 +99,28 @@ def input_note(v: Validated) -> InputNote:
                      total_lines=v.raw.total_lines)
 
 
+def _branch_counts(work: Workload) -> pl.DataFrame:
+    """Per branch: its clients (those of its officers, and the orphans that belong to it),
+    orphaned, officers near their limit, officers on the roster.
+
+    Summed over the branches (no branch included) they are the summary's figures: the weekly
+    history adds up branches recorded by separate runs (one cron job per branch).
+    """
+    roster = work.officers.group_by("branch_key").agg(
+        pl.col("accounts").filter(pl.col("status") != "departed").sum().alias("managed"),
+        pl.col("near").sum().cast(pl.Int64).alias("near"),
+        pl.len().cast(pl.Int64).alias("roster_officers"),
+    )
+    orphans = work.movable.filter(pl.col("orphan").is_not_null()).group_by("branch_key").agg(
+        pl.len().cast(pl.Int64).alias("orphaned"))
+    return (
+        roster.join(orphans, on="branch_key", how="full", coalesce=True, nulls_equal=True)
+        .with_columns(pl.col("managed", "near", "roster_officers", "orphaned").fill_null(0))
+        .select("branch_key", (pl.col("managed") + pl.col("orphaned")).alias("clients"),
+                "orphaned", "near", "roster_officers")
+    )
+
+
 def build_check_report(
     work: Workload, plan: Plan, settings: Settings, inputs: list[InputNote]
 ) -> CheckReport:
@@ -122,9 +144,20 @@ def build_check_report(
         }
         for t in plan.transfers.to_dicts()
     ]
+    counts = {r["branch_key"]: r for r in _branch_counts(work).to_dicts()}
+    none = {"clients": 0, "orphaned": 0, "near": 0, "roster_officers": 0}
     branches = [
-        {**b, "branch": b["branch"] or branch_of.get(b["branch_key"], b["branch_key"])}
+        {**b, "branch": b["branch"] or branch_of.get(b["branch_key"], b["branch_key"]),
+         **{k: counts.get(b["branch_key"], none)[k] for k in none}}
         for b in plan.branches.to_dicts()
+    ]
+    listed = {b["branch_key"] for b in branches}
+    zeros = dict.fromkeys(plan.branches.columns, 0)
+    branches += [  # (a branch with clients but no active officer, all placed elsewhere)
+        {**zeros, "branch_key": key, "branch": branch_of.get(key, key), "mean_before": 0.0,
+         "mean_after": 0.0, **{k: c[k] for k in none}}
+        for key, c in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+        if key not in listed and c["clients"]
     ]
     summary = dict(work.summary)
     summary["moves"] = plan.moves.height

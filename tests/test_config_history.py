@@ -120,6 +120,11 @@ class _Report:
         self.summary = {"clients": sum(loads.values()), "officers": len(loads),
                         "over": sum(o["over"] for o in self.officers),
                         "near": sum(o["near"] for o in self.officers), "orphaned": 0}
+        self.branches = [{"branch_key": "B", "branch": "B", "active_officers": len(loads),
+                          "clients": self.summary["clients"], "max_before": max(loads.values()),
+                          "over_before": self.summary["over"], "orphaned": 0,
+                          "near": self.summary["near"], "roster_officers": len(loads)}]
+        self.inputs = []
 
 
 def test_run_of_over_weeks_resets_and_crossing_is_projected(tmp_path):
@@ -220,3 +225,32 @@ def test_a_column_map_from_the_config_file_is_named_by_the_file(runner, tmp_path
     flag = runner.invoke(app, ["check", str(SAMPLE / "officers.csv"),
                                str(SAMPLE / "clients.csv"), "--map", "client_id=6"])
     assert "--map client_id=6: '6' is not in the header" in flag.stderr
+
+
+def test_a_history_file_of_an_earlier_version_is_upgraded_in_place(tmp_path):
+    """Files made before branch rows carried `near` and `roster` get the columns (0 in their
+    old weeks) and go on recording; their old weeks' totals are kept as recorded."""
+    import sqlite3
+
+    db = tmp_path / "old.sqlite"
+    old = sqlite3.connect(db)
+    old.executescript("""
+        CREATE TABLE officer_weeks (as_of TEXT NOT NULL, officer_id TEXT NOT NULL, name TEXT,
+            branch_key TEXT, branch TEXT, status TEXT NOT NULL, accounts INTEGER NOT NULL,
+            capacity INTEGER NOT NULL, over INTEGER NOT NULL, near INTEGER NOT NULL,
+            PRIMARY KEY (as_of, officer_id));
+        CREATE TABLE branch_weeks (as_of TEXT NOT NULL, branch_key TEXT NOT NULL, branch TEXT,
+            officers INTEGER NOT NULL, accounts INTEGER NOT NULL, max_load INTEGER NOT NULL,
+            over INTEGER NOT NULL, orphaned INTEGER NOT NULL, PRIMARY KEY (as_of, branch_key));
+        CREATE TABLE snapshots (as_of TEXT PRIMARY KEY, threshold INTEGER NOT NULL,
+            clients INTEGER NOT NULL, officers INTEGER NOT NULL, over INTEGER NOT NULL,
+            near INTEGER NOT NULL, orphaned INTEGER NOT NULL);
+        INSERT INTO branch_weeks VALUES ('2026-11-13', 'B', 'B', 2, 600, 310, 1, 0);
+        INSERT INTO snapshots VALUES ('2026-11-13', 300, 600, 2, 1, 1, 0);
+    """)
+    old.commit()
+    old.close()
+    record(db, _Report("2026-11-20", {"A": 320, "B": 288}))
+    found = trends(db)
+    assert [(s["as_of"], s["clients"], s["officers"], s["near"]) for s in found["snapshots"]] \
+        == [("2026-11-13", 600, 2, 1), ("2026-11-20", 608, 2, 1)]
