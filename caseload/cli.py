@@ -356,9 +356,9 @@ def _write_report(target: Path, outcome, lang: str, history_path: Path | None) -
 
     trend = None
     if history_path is not None and history_path.exists():
-        from caseload.history import trends
+        from caseload.history import scope_of, trends
 
-        trend = trends(history_path)
+        trend = trends(history_path, within=scope_of(outcome.report))
     atomic_write(target, render_html(outcome.report, moves, trend, lang).encode("utf-8"))
 
 

@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -169,16 +170,44 @@ def _run_key(report: Any) -> tuple[str, str]:
         f"(no branch: {path})" if path else "(no branch)"
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The branches and officers of one report: its history, not the whole file's."""
+
+    branch_keys: frozenset[str]
+    officer_ids: frozenset[str]
+
+
+def scope_of(report: Any) -> Scope:
+    """What `record` files this report's branches and officers under."""
+    run_key, _ = _run_key(report)
+    return Scope(
+        frozenset(b["branch_key"] if b["branch_key"] is not None else run_key
+                  for b in report.branches),
+        frozenset(o["officer_id"] for o in report.officers),
+    )
+
+
 def trends(path: str | os.PathLike[str], weeks: int = 12,
-           persistent_weeks: int = PERSISTENT_WEEKS) -> dict[str, Any]:
-    """Snapshots, per-branch trend, persistent overloads and projected crossings."""
+           persistent_weeks: int = PERSISTENT_WEEKS, within: Scope | None = None
+           ) -> dict[str, Any]:
+    """Snapshots, per-branch trend, persistent overloads and projected crossings.
+
+    `within` narrows them to one report's branches and officers (a branch's report from a
+    history that head office fills with every branch): the weeks' totals are then those
+    branches' sums.
+    """
+    empty = {"snapshots": [], "branches": [], "officers": [], "persistent": [], "crossing": []}
     with connect(path, create=False) as conn:
         conn.row_factory = sqlite3.Row
-        dates = [r[0] for r in conn.execute(
-            "SELECT as_of FROM snapshots ORDER BY as_of DESC LIMIT ?", (weeks,))][::-1]
+        if within is None:
+            dates = [r[0] for r in conn.execute(
+                "SELECT as_of FROM snapshots ORDER BY as_of DESC LIMIT ?", (weeks,))][::-1]
+        else:
+            dates = sorted({r[0] for r in conn.execute("SELECT as_of, branch_key FROM branch_weeks")
+                            if r[1] in within.branch_keys})[-weeks:]
         if not dates:
-            return {"snapshots": [], "branches": [], "officers": [], "persistent": [],
-                    "crossing": []}
+            return empty
         marks = ",".join("?" * len(dates))
         snapshots = [dict(r) for r in conn.execute(
             f"SELECT * FROM snapshots WHERE as_of IN ({marks}) ORDER BY as_of", dates)]
@@ -191,6 +220,10 @@ def trends(path: str | os.PathLike[str], weeks: int = 12,
                 JOIN officer_weeks l ON l.officer_id = w.officer_id AND l.as_of = ?
                 WHERE (l.over = 1 OR l.near = 1) AND w.as_of IN ({marks})
                 ORDER BY w.officer_id, w.as_of""", [latest, *dates])]
+    if within is not None:
+        branch_rows = [r for r in branch_rows if r["branch_key"] in within.branch_keys]
+        watched = [r for r in watched if r["officer_id"] in within.officer_ids]
+        snapshots = _summed(snapshots, branch_rows)
     branches: dict[str, dict[str, Any]] = {}
     for r in branch_rows:
         b = branches.setdefault(r["branch_key"], {"branch_key": r["branch_key"],
@@ -218,6 +251,18 @@ def trends(path: str | os.PathLike[str], weeks: int = 12,
                                  c["officer_id"]))
     return {"snapshots": snapshots, "branches": list(branches.values()), "officers": officers,
             "persistent": persistent, "crossing": crossing}
+
+
+def _summed(snapshots: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each week's totals over the given branch rows (the threshold as recorded that week)."""
+    out = []
+    for snap in snapshots:
+        week = [r for r in rows if r["as_of"] == snap["as_of"]]
+        out.append({**snap, "clients": sum(r["accounts"] for r in week),
+                    "officers": sum(r["roster"] for r in week),
+                    "over": sum(r["over"] for r in week), "near": sum(r["near"] for r in week),
+                    "orphaned": sum(r["orphaned"] for r in week)})
+    return out
 
 
 def _over_run(rows: list[dict[str, Any]], dates: list[str]) -> int:

@@ -274,3 +274,27 @@ def test_xlsx_moves_sheet_has_no_untranslated_empty_client_name_column(tmp_path,
     headers = [c.value for c in sheet[1]]
     assert sheet.max_row > 1
     assert "client_name" not in headers
+
+
+def test_a_branchs_html_report_shows_its_own_history_not_every_branchs(tmp_path, runner):
+    """Head office records every branch into one history; branch A's report (with the same
+    history) showed B's officers among the persistent overloads and the whole week's totals.
+    It now shows A's branches, officers and totals only (`history.scope_of`)."""
+    a = _branch_export(tmp_path, "城关支行", "A", [12, 3])
+    b = _branch_export(tmp_path, "石桥支行", "B", [5, 11, 2])
+    db = tmp_path / "history.sqlite"
+    for day in ("2026-11-13", AS_OF):
+        for officers, clients in (a, b):
+            r = runner.invoke(app, ["check", str(officers), str(clients), "--threshold", "10",
+                                    "--history", str(db), "--as-of", day, "-q"])
+            assert r.exit_code == 1, r.output
+    report = tmp_path / "a.html"
+    result = runner.invoke(app, ["check", str(a[0]), str(a[1]), "--threshold", "10",
+                                 "--history", str(db), "--as-of", AS_OF, "-q",
+                                 "--report", str(report)])
+    assert result.exit_code == 1, result.output
+    page = report.read_text(encoding="utf-8")
+    assert "NA0" in page and "NB1" not in page and "石桥支行" not in page
+    whole = json.loads(runner.invoke(app, ["history", "--history", str(db), "-f", "json"]).stdout)
+    assert whole["snapshots"][-1]["clients"] == 33  # (the history command: every branch)
+    assert {p["officer_id"] for p in whole["persistent"]} == {"A0", "B1"}
