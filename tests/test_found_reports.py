@@ -298,3 +298,18 @@ def test_a_branchs_html_report_shows_its_own_history_not_every_branchs(tmp_path,
     whole = json.loads(runner.invoke(app, ["history", "--history", str(db), "-f", "json"]).stdout)
     assert whole["snapshots"][-1]["clients"] == 33  # (the history command: every branch)
     assert {p["officer_id"] for p in whole["persistent"]} == {"A0", "B1"}
+
+
+def test_xlsx_branches_sheet_names_the_no_branch_row(tmp_path, runner):
+    """An export without branch columns: the Branches sheet's one row was blank in its
+    branch and code cells; it says "(no branch)" as the other outputs do, with no code."""
+    officers = _write(tmp_path / "o.csv", "officer_id,name,status\nA0,王伟,active\n")
+    clients = _write(tmp_path / "c.csv", "client_id,officer_id\nC1,A0\n")
+    report = tmp_path / "r.xlsx"
+    result = runner.invoke(app, ["check", str(officers), str(clients), "--as-of", AS_OF, "-q",
+                                 "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(report)["Branches"]
+    assert [sheet.cell(2, 1).value, sheet.cell(2, 2).value] == ["(no branch)", None]
