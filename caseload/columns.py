@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# The key of the one branch an export without branch columns describes (per bank, if any).
+ONE_BRANCH = "(branch)"
+
 Tiers = tuple[tuple[str, ...], ...]
 
 # The bank (法人行社) in a province-wide export: staff and client numbers are unique only

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from caseload.columns import ONE_BRANCH
 from caseload.errors import CaseloadError
 
 SCHEMA = """
@@ -123,8 +124,8 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
          o["branch"], o["status"], o["accounts"], o["capacity"], int(o["over"]), int(o["near"]))
         for o in report.officers
     ]
-    branches = [(as_of, b["branch_key"] if b["branch_key"] is not None else run_key,
-                 b["branch"] if b["branch_key"] is not None else run_name,
+    branches = [(as_of, _filed_under(b["branch_key"], run_key),
+                 b["branch"] if _named(b["branch_key"]) else run_name,
                  b["active_officers"], b["clients"], b["max_before"], b["over_before"],
                  b["orphaned"], b["near"], b["roster_officers"])
                 for b in report.branches]
@@ -163,6 +164,15 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
     return len(officers)
 
 
+def _named(branch_key: str | None) -> bool:
+    """A branch of the export's own, not the one an export without branch columns stands for."""
+    return branch_key is not None and branch_key.rsplit("/", 1)[-1] != ONE_BRANCH
+
+
+def _filed_under(branch_key: str | None, run_key: str) -> str:
+    return branch_key if _named(branch_key) else f"{branch_key or ''}{run_key}"
+
+
 def _run_key(report: Any) -> tuple[str, str]:
     """Where officers and clients of no branch are kept: the run's client export."""
     path = report.inputs[-1].path if report.inputs else ""
@@ -182,8 +192,7 @@ def scope_of(report: Any) -> Scope:
     """What `record` files this report's branches and officers under."""
     run_key, _ = _run_key(report)
     return Scope(
-        frozenset(b["branch_key"] if b["branch_key"] is not None else run_key
-                  for b in report.branches),
+        frozenset(_filed_under(b["branch_key"], run_key) for b in report.branches),
         frozenset(o["officer_id"] for o in report.officers),
     )
 

@@ -11,6 +11,7 @@ from functools import cached_property
 
 import polars as pl
 
+from caseload.columns import ONE_BRANCH
 from caseload.config import Settings
 from caseload.load import LINE
 
@@ -20,7 +21,6 @@ MOVABLE_COLUMNS = (
     LINE, "client_id", "officer_id", "branch", "branch_id", "bank", "group_id", "balance",
     "risk_class", "assigned_since", "pinned",
 )
-ONE_BRANCH = "(branch)"  # the key of the one branch an export without branch columns describes
 
 
 @dataclass

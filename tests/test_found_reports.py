@@ -253,6 +253,9 @@ def test_cron_over_exports_without_branch_columns_keeps_every_branchs_officers(t
             assert r.exit_code == 0, r.output
     found = json.loads(runner.invoke(app, ["history", "--history", str(db), "-f", "json"]).stdout)
     assert [p["officer_id"] for p in found["persistent"]] == ["A0"]
+    # each export is a branch of its own in the history, and the week adds both up
+    assert [s["clients"] for s in found["snapshots"]] == [15, 15]
+    assert len(found["branches"]) == 2
 
 
 def test_xlsx_moves_sheet_has_no_untranslated_empty_client_name_column(tmp_path, runner):

@@ -123,7 +123,8 @@ def _branches(report: CheckReport, lang: str) -> pl.DataFrame:
     cols += [(label(k, lang), pl.Int64) for k in ("orphans_unplaced", "excess_unplaced",
                                                   "cannot_place", "officers_needed")]
     rows = [[b["branch"] or label("report_no_branch", lang),
-             b["branch_key"] if b["branch_key"] != b["branch"] else None, b["active_officers"], b["max_before"], b["max_after"],
+             b["branch_key"] if b["branch"] and b["branch_key"] != b["branch"] else None,
+             b["active_officers"], b["max_before"], b["max_after"],
              b["mean_before"], b["mean_after"], b["spread_before"], b["spread_after"],
              b["over_before"], b["over_after"], b["orphans_unplaced"], b["excess_unplaced"],
              b["cannot_place"], b["officers_needed"]] for b in report.branches]
