@@ -109,6 +109,8 @@ _RANGES = {"threshold": (1, MAX_LIMIT), "recent_days": (0, MAX_RECENT_DAYS)}  # 
 
 
 def _coerce(key: str, value: object, typ: type, where: str) -> object:
+    if typ is str and not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} must be text (in quotes), not {value!r}")
     if typ is bool or isinstance(value, bool):
         raise ConfigError(f"{where}: {key} must be {typ.__name__}, not {value!r}")
     try:
@@ -156,7 +158,8 @@ def read_config_file(path: str) -> dict[str, object]:
                 out[key] = {str(g): _coerce(f"grade_limits.{g}", v, int, path)
                             for g, v in value.items()}
             else:
-                out[key] = {str(c): str(h) for c, h in value.items()}
+                out[key] = {str(c): _coerce(f"{key}.{c}", h, str, path)
+                            for c, h in value.items()}
         else:
             known = ", ".join([*PLAIN, *TABLES])
             raise ConfigError(f"{path}: unknown key {key!r} (known: {known})")

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from caseload.cli import app
-from caseload.config import ConfigError, resolve
+from caseload.config import ConfigError, read_config_file, resolve
 from caseload.history import record, trends
 from tests.conftest import SAMPLE, write_exports
 
@@ -254,3 +254,12 @@ def test_a_history_file_of_an_earlier_version_is_upgraded_in_place(tmp_path):
     found = trends(db)
     assert [(s["as_of"], s["clients"], s["officers"], s["near"]) for s in found["snapshots"]] \
         == [("2026-11-13", 600, 2, 1), ("2026-11-20", 608, 2, 1)]
+
+
+@pytest.mark.parametrize("text", ['history = 12\n', '[columns]\nofficer_id = {a = 1}\n',
+                                  'lang = ["zh"]\n'])
+def test_a_setting_that_must_be_text_refuses_anything_else(tmp_path, text):
+    path = tmp_path / "caseload.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"caseload\.toml: .* must be text"):
+        read_config_file(str(path))
