@@ -40,6 +40,13 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
+class TableOrJson(StrEnum):
+    """The formats of `history` and `config show` (no CSV or Markdown there)."""
+
+    table = "table"
+    json = "json"
+
+
 class Scope(StrEnum):
     branch = "branch"
     region = "region"
@@ -96,10 +103,12 @@ def _errors():
 
 # ---------------------------------------------------------------- shared options
 
-OfficersArg = Annotated[Path, typer.Argument(help="Officer roster export (CSV, .xlsx, .parquet).",
-                                             show_default=False)]
-ClientsArg = Annotated[Path, typer.Argument(help="Client list export (CSV, .xlsx, .parquet).",
-                                            show_default=False)]
+OfficersArg = Annotated[Path, typer.Argument(
+    help="Officer roster export (CSV, .xlsx, .parquet, or a folder of parts).",
+    metavar="OFFICERS", show_default=False)]
+ClientsArg = Annotated[Path, typer.Argument(
+    help="Client list export (CSV, .xlsx, .parquet, or a folder of parts).",
+    metavar="CLIENTS", show_default=False)]
 ThresholdOpt = Annotated[int | None, typer.Option(
     "--threshold", min=1, help="Accounts an officer may carry; more is over.  [default: 300]")]
 NearOpt = Annotated[float | None, typer.Option(
@@ -115,8 +124,8 @@ HistoryOpt = Annotated[Path | None, typer.Option(
 AsOfOpt = Annotated[str | None, typer.Option(
     "--as-of", metavar="YYYY-MM-DD", help="The date of the check (default: today).")]
 EncodingOpt = Annotated[str | None, typer.Option(
-    "--encoding", help="Force the CSV encoding: utf-8, utf-8-sig, gb18030 (gbk) or utf-16 "
-    "(default: detect).")]
+    "--encoding", metavar="ENCODING", help="Force the CSV encoding: utf-8, utf-8-sig, gb18030 "
+    "(gbk) or utf-16 (default: detect).")]
 HeaderRowOpt = Annotated[int | None, typer.Option(
     "--header-row", min=1, help="Line of the header in the clients file (default: detect).")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="xlsx sheet (default: first).")]
@@ -432,8 +441,9 @@ def plan(
 
 @app.command()
 def apply(
-    clients: ClientsArg,
-    plan_file: Annotated[Path, typer.Argument(help="The reviewed plan (.csv or .xlsx).",
+    clients: Annotated[Path, typer.Argument(help="The client export to rewrite (CSV only).",
+                                            metavar="CLIENTS", show_default=False)],
+    plan_file: Annotated[Path, typer.Argument(help="The reviewed plan (.csv or .xlsx).", metavar="PLAN",
                                               show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the updated export.")],
     officers: Annotated[Path | None, typer.Option(
@@ -486,8 +496,8 @@ def history_command(
     weeks: Annotated[int, typer.Option("--weeks", min=1, help="How many recent weeks.")] = 12,
     persistent: Annotated[int, typer.Option(
         "--persistent", min=1, help="Weeks over the limit running that count as persistent.")] = 2,
-    output_format: Annotated[Format, typer.Option(
-        "--format", "-f", help="table or json.")] = Format.table,
+    output_format: Annotated[TableOrJson, typer.Option(
+        "--format", "-f", help="table or json.")] = TableOrJson.table,
     lang: LangOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -500,14 +510,12 @@ def history_command(
 
         resolved = _configure(config, None, None, None, None, lang, None, None, history)
         found = trends(_history_path(resolved), weeks, persistent)
-        if output_format is Format.json:
+        if output_format is TableOrJson.json:
             _write_json(found)
-        elif output_format is Format.table:
+        else:
             from caseload.render.table import render_history
 
             render_history(found, _console(), _lang(resolved))
-        else:
-            raise CaseloadError("history: --format must be table or json")
 
 
 config_app = typer.Typer(help="Write or show the settings (caseload.toml).", no_args_is_help=True)
@@ -531,13 +539,13 @@ def config_init(
 @config_app.command("show")
 def config_show(
     config: ConfigOpt = None,
-    output_format: Annotated[Format, typer.Option(
-        "--format", "-f", help="table or json.")] = Format.table,
+    output_format: Annotated[TableOrJson, typer.Option(
+        "--format", "-f", help="table or json.")] = TableOrJson.table,
 ) -> None:
     """Print the settings in force and where each came from (flag, env, file, default)."""
     with _errors():
         resolved = _resolve(config)
-        if output_format is Format.json:
+        if output_format is TableOrJson.json:
             _write_json({"file": resolved.file, "values": resolved.values,
                          "sources": resolved.sources})
             return

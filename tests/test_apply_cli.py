@@ -417,7 +417,7 @@ def test_a_repeated_client_row_changes_on_every_line(runner, tmp_path):
     out = tmp_path / "updated.csv"
     result = apply(runner, export, plan_path, out)
     assert result.exit_code == 0, result.output
-    assert "1 clients reassigned" in result.stdout
+    assert "1 client reassigned" in result.stdout
     changed = changed_lines(export, out)
     assert len(changed) == 2
     assert {(after[0], after[ID_COL]) for _, after in changed.values()} == \

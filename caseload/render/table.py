@@ -162,7 +162,8 @@ def _inputs(report: CheckReport, console: Console, lang: str) -> None:
 def render_plan(report: CheckReport, target: str, console: Console, lang: str = "en") -> None:
     """After `plan`: where the file went, transfers, and each branch before and after."""
     s = report.summary
-    console.print(label("moves_written", lang).format(n=f"{s['moves']:,}", target=target))
+    key = "moves_written_one" if s["moves"] == 1 else "moves_written"
+    console.print(label(key, lang).format(n=f"{s['moves']:,}", target=target))
     _transfers(report, console, lang, "more_rows_plan")
     t = _titled("branches_title", lang)
     for key, justify in (("branch", "left"), ("largest", "right"), ("average", "right"),
@@ -181,7 +182,8 @@ def render_plan(report: CheckReport, target: str, console: Console, lang: str = 
 
 def render_applied(applied, roster, target: str, console: Console, lang: str = "en") -> None:
     """After `apply`: how many clients changed hands and the new loads of those involved."""
-    console.print(label("applied", lang).format(n=f"{applied.moved:,}", target=target))
+    key = "applied_one" if applied.moved == 1 else "applied"
+    console.print(label(key, lang).format(n=f"{applied.moved:,}", target=target))
     with_limits = "limit" in applied.loads.columns
     t = _titled("loads_title", lang)
     t.add_column(label("staff", lang))
