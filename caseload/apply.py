@@ -128,16 +128,16 @@ def _restored(plan: pl.DataFrame, book: pl.DataFrame, roster: pl.DataFrame | Non
         results[column] = restore_lost_zeros(plan, column, known)
         plan = results[column].plan
     lost = any(r.lost for r in results.values())
-    doubtful = pl.any_horizontal(
-        pl.col(c).is_in(r.several + (r.twins if lost else [])) for c, r in results.items()
-    )
-    unsure = plan.filter(doubtful)
+    doubtful = {c: r.several + (r.twins if lost else []) for c, r in results.items()}
+    unsure = plan.filter(pl.any_horizontal(pl.col(c).is_in(v) for c, v in doubtful.items()))
     if unsure.height:
+        example = next(v for c, values in doubtful.items() for v in unsure[c].to_list()
+                       if v in values)
         raise PlanRefusedError(f"{plan_path}: plan refused, nothing written", [
             f"{plan_path}: number that could be more than one of the export or roster with "
-            f"leading zeros put back (123 for 0123 or 00123; the plan was saved from a "
-            f"spreadsheet) on plan line {_lines(unsure)}: write it in full, or use the plan "
-            "as .xlsx"])
+            f"leading zeros put back ({example} for 0{example}, 00{example}, …; the plan was "
+            f"saved from a spreadsheet) on plan line {_lines(unsure)}: write it in full, or "
+            "use the plan as .xlsx"])
     counts = [r.count for r in results.values()]
     restored = sum(counts)
     if not restored:
