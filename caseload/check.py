@@ -1,4 +1,4 @@
-"""From two export paths to a workload, a plan and a report: the one pipeline every command uses."""
+"""From two export paths to a workload, a plan and a report: the pipeline of `check` and `plan`."""
 
 from __future__ import annotations
 

@@ -91,7 +91,6 @@ STATUS_WORDS: dict[str, str] = {
     **dict.fromkeys(("leave", "on leave", "休假", "请假", "病假", "产假", "借调"), "leave"),
     **dict.fromkeys(("departed", "调离", "离职", "退休", "停岗"), "departed"),
 }
-STATUSES = ("active", "leave", "departed")
 
 RISK_WORDS: dict[str, str] = {
     **dict.fromkeys(("normal", "正常", "正常类"), "normal"),

@@ -2,7 +2,7 @@
 
 A folder holds CSV parts (``*.csv``) or Parquet parts (``*.parquet``), never both, read in
 natural name order (``part-2`` before ``part-10``). Parquet parts go to `load._read_parquet`
-as before. Each CSV part is read as a file of its own (`load._read_csv`): its own encoding,
+(one streaming scan over them all). Each CSV part is read as a file of its own (`load._read_csv`): its own encoding,
 title line, header line, header names and order, total lines; the parts must end with the same
 canonical columns, and are then stacked into one frame, so validation (duplicates above all)
 sees the whole book.

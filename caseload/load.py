@@ -1,10 +1,12 @@
 """Reading exports into canonical polars frames.
 
-Banks export CSV in UTF-8 (with or without BOM) or GB18030/GBK, or .xlsx, with Chinese or English
-headers, a title line above the header and a total line below the data. This module finds the
-header, maps it to canonical columns, and hands `validate` a frame of text cells, each row
-carrying the line number an editor would show (the row number, for workbooks). Nothing here
-interprets values; rows whose shape cannot be trusted (more or fewer fields than the header, a
+Banks export CSV in UTF-8 (with or without BOM), GB18030/GBK or UTF-16, or .xlsx, with Chinese
+or English headers, a title line above the header and a total line below the data; head
+office may have Parquet, or a folder of parts (`csv_parts`). This module finds the header,
+maps it to canonical columns, and hands `validate` a frame of text cells, each row carrying the
+line number an editor would show (the row number, for workbooks and Parquet). Values stay
+text (a workbook's merged cells are filled, see `xlsx_merges`, and its whole numbers lose
+Excel's ``.0``); rows whose shape cannot be trusted (more or fewer fields than the header, a
 quote that never closes) are listed in `RawTable.row_problems` for `validate` to report.
 
 How a CSV is read, and why line numbers stay right:
@@ -964,7 +966,7 @@ def _read_parquet(
 ) -> RawTable:
     """A Parquet file, or a folder of Parquet parts read as one table.
 
-    Parts are read in the order of their names, numbers by value (part-2 before part-10).
+    Parts come in the order `csv_parts.read_folder` gives them (by name, numbers by value).
 
     Only the cells needed are read, on polars' streaming engine; rows are numbered from 1
     across the parts, in that order.

@@ -3,12 +3,14 @@
 Rules (see README): moves stay in the branch unless the scope allows more and the branch has
 no room; only active officers receive, never beyond their limit; non-performing and pinned
 clients of active officers stay; recent handovers move only if nothing else can; households
-move whole; every orphan is placed. Of all plans that satisfy the rules it moves the fewest
-clients (a subset-sum over household sizes per officer), then prefers the shortest
-relationships and smallest balances, and spreads arrivals to the least-loaded receivers.
+move whole; every orphan is placed. Per over-limit officer it sheds the fewest clients (a
+subset-sum over household sizes), preferring the shortest relationships and smallest
+balances; placing is greedy (least-loaded receiver first), so where room is short it can place
+fewer than a joint optimum would (README, "Known limits").
 
-Polars does the per-client work; Python loops run over over-limit officers, households that
-move and receivers, never over the whole book.
+Polars does the per-client work; Python loops run over the households of over-limit officers
+whose shed the expressions do not settle, the households that move, and receivers; never over
+the whole book.
 """
 
 from __future__ import annotations
@@ -293,9 +295,9 @@ def _place(
     ]
     placed: tuple[list[int], list[str], list[str]] = ([], [], [])
     for level in levels:
-        # the pool each receiver and each household belongs to at this level (None: none)
-        # the pools a household may take its receiver from at this level, in order: at the
-        # branch level each of its members' branches (the first one first)
+        # the pool each receiver belongs to at this level (None: none), and the pools a
+        # household may take its receiver from, in order (at the branch level each of its
+        # members' branches, the first one first)
         if level == "all":
             pool_of_officer = {oid: bank_of[oid] or "*" for oid in load}
             pools_of_unit = [[bank or "*"] for _, _, _, bank, _ in queue]

@@ -14,7 +14,7 @@ How:
   after ``<sheetData>``, so the sheet's XML is scanned as bytes for it and only from there on
   parsed: a big sheet costs one pass of decompression, not an XML parse of every cell.
 - Only .xlsx/.xlsm (zip) workbooks: an old .xls (BIFF), .xlsb or .ods has no such XML and is
-  read as before (a merged cell counts in its first row only; README says so).
+  read without merges (a merged cell counts in its first row only; README says so).
 - fastexcel, asked for ``header_row=None, skip_rows=0``, starts its frame at row 1 of the sheet
   (leading empty rows come back blank) but at the first column holding a value; each frame
   column's ``absolute_index`` says which sheet column it is. References are mapped through it.
@@ -333,8 +333,10 @@ def fill_merged_cells(
     notes = []
     for cols, n in sorted(per_group.items()):
         letters = [col_letters(columns[c]) for c in cols]
+        adjacent = columns[cols[-1]] - columns[cols[0]] == len(cols) - 1
         where = (f"column {letters[0]}" if len(cols) == 1
-                 else f"columns {letters[0]}:{letters[-1]}")
+                 else f"columns {letters[0]}:{letters[-1]}" if adjacent
+                 else f"columns {', '.join(letters)}")
         what = "row" if len(cols) == 1 else "cell"
         notes.append(
             f"{path}: {n:,} merged cell range{'s' if n > 1 else ''} in {where} "

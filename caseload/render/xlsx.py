@@ -18,7 +18,6 @@ from caseload.output import neutralise
 from caseload.render.labels import LABELS, label
 from caseload.report import CheckReport
 
-SHEETS = ("Summary", "Officers", "Transfers", "Branches", "Still over", "Left out", "Moves")
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 
