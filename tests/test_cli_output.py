@@ -44,3 +44,16 @@ def test_cron_environment_is_plain_text():
     done = run_cli("check", *ZH, "--as-of", AS_OF, LANG="C")
     assert b"\x1b[" not in done.stdout
     assert max(len(line) for line in done.stdout.decode().splitlines()) <= 100
+
+
+def test_an_80_column_terminal_shows_branches_and_counts_whole(tmp_path, monkeypatch):
+    """The load bar shrinks on a narrow terminal, so names, branches and counts are not cut."""
+    from typer.testing import CliRunner
+
+    from caseload.cli import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = CliRunner().invoke(app, ["check", *ZH, "--as-of", AS_OF])
+    assert result.exit_code == 1
+    assert "城关支行" in result.stdout and "Accounts" in result.stdout and "…" not in result.stdout

@@ -20,14 +20,19 @@ def _unicode_ok(console: Console) -> bool:
     return console.encoding.lower().replace("-", "").startswith("utf")
 
 
-def load_bar(accounts: int, limit: int, unicode: bool) -> Text:
+def bar_width(console: Console) -> int:
+    """The bar's length: narrower on a narrow terminal, so names and branches keep their room."""
+    return BAR_WIDTH if console.width >= 100 else 10 if console.width >= 72 else 5
+
+
+def load_bar(accounts: int, limit: int, unicode: bool, width: int = BAR_WIDTH) -> Text:
     """A bar of the load against the limit, full at the limit, with the share in per cent."""
     share = accounts / limit if limit else 0.0
-    filled = min(BAR_WIDTH, round(min(share, 1.0) * BAR_WIDTH))
+    filled = min(width, round(min(share, 1.0) * width))
     full, empty = ("█", "░") if unicode else ("#", ".")
     style = "red" if share > 1 else "yellow" if share >= 0.9 else "green"
     bar = Text(full * filled, style=style)
-    bar.append(empty * (BAR_WIDTH - filled), style="dim")
+    bar.append(empty * (width - filled), style="dim")
     percent = math.ceil(share * 100) if share > 1 else math.floor(share * 100)
     bar.append(f" {percent:3d}%")
     return bar
@@ -71,18 +76,19 @@ def _over_near(report: CheckReport, console: Console, lang: str, unicode: bool) 
     if not rows:
         return
     t = _titled("over_near_title", lang)
-    t.add_column(label("staff", lang))
+    t.add_column(label("staff", lang), no_wrap=True)
     t.add_column(label("name", lang))
     t.add_column(label("branch", lang))
     t.add_column(label("accounts", lang), justify="right")
     t.add_column(label("limit_col", lang), justify="right")
     t.add_column(label("load", lang), no_wrap=True)
     t.add_column(label("flag", lang))
+    width = bar_width(console)
     for o in rows[:MAX_ROWS]:
         flag = Text(label("flag_over", lang), style="bold red") if o["over"] else Text(
             label("flag_near", lang), style="yellow")
         t.add_row(o["officer_id"], o["name"] or "", o["branch"] or "", str(o["accounts"]),
-                  str(o["capacity"]), load_bar(o["accounts"], o["capacity"], unicode), flag)
+                  str(o["capacity"]), load_bar(o["accounts"], o["capacity"], unicode, width), flag)
     console.print(t)
     _more(console, len(rows), lang)
 
