@@ -20,6 +20,8 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("LANG", raising=False)
     monkeypatch.delenv("LC_ALL", raising=False)
+    for var in [v for v in os.environ if v.startswith("CASELOAD_")]:  # (no one's own settings)
+        monkeypatch.delenv(var)
     monkeypatch.chdir(ROOT)
     return CliRunner()
 

@@ -149,10 +149,15 @@ def test_a_bad_row_in_part_2_is_named_by_the_part_and_its_own_line(runner, tmp_p
     assert book["total_lines"] == [3 + 5]
 
 
+def _mend_balance(folder: Path) -> None:
+    """b-2.csv of `_small_book` with its bad balance mended (for tests of other problems)."""
+    part = folder / "b-2.csv"
+    part.write_text(part.read_text(encoding="gb18030").replace("abc", "400"), encoding="gb18030")
+
+
 def test_rows_of_the_wrong_shape_in_a_later_part_are_named_by_its_part(runner, tmp_path):
     officers, folder = _small_book(tmp_path)
-    (folder / "b-2.csv").write_text((folder / "b-2.csv").read_text(encoding="gb18030")
-                                    .replace("abc", "400"), encoding="gb18030")
+    _mend_balance(folder)
     (folder / "b-3.csv").write_text(
         "客户号,管户客户经理工号,客户名称,贷款余额\n"
         "C5,00101,钱七,1\n"
@@ -167,8 +172,7 @@ def test_rows_of_the_wrong_shape_in_a_later_part_are_named_by_its_part(runner, t
 
 def test_a_client_in_two_parts_is_named_by_both_parts(runner, tmp_path):
     officers, folder = _small_book(tmp_path)
-    (folder / "b-2.csv").write_text((folder / "b-2.csv").read_text(encoding="gb18030")
-                                    .replace("abc", "400"), encoding="gb18030")
+    _mend_balance(folder)
     (folder / "b-3.csv").write_text(
         "客户号,管户客户经理工号,贷款余额\n"
         "C7,00101,1\n"
@@ -261,8 +265,7 @@ def test_an_empty_part_is_named(runner, tmp_path):
 
 def test_apply_refuses_a_folder(runner, tmp_path):
     officers, folder = _small_book(tmp_path)
-    (folder / "b-2.csv").write_text((folder / "b-2.csv").read_text(encoding="gb18030")
-                                    .replace("abc", "400"), encoding="gb18030")
+    _mend_balance(folder)
     moves = tmp_path / "moves.csv"
     planned = runner.invoke(app, ["plan", str(officers), str(folder), "--out", str(moves),
                                   "--as-of", AS_OF, "--threshold", "2"])

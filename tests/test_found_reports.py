@@ -10,25 +10,9 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
 from caseload.cli import app
 
 AS_OF = "2026-11-20"
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("COLUMNS", "120")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("LANG", raising=False)
-    monkeypatch.delenv("LC_ALL", raising=False)
-    for var in ("CASELOAD_THRESHOLD", "CASELOAD_NEAR_FRACTION", "CASELOAD_SCOPE",
-                "CASELOAD_RECENT_DAYS", "CASELOAD_LANG", "CASELOAD_HISTORY",
-                "CASELOAD_ENCODING", "CASELOAD_TRACEBACK"):
-        monkeypatch.delenv(var, raising=False)
-    return CliRunner()
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
