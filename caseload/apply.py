@@ -136,7 +136,7 @@ def _restored(plan: pl.DataFrame, book: pl.DataFrame, roster: pl.DataFrame | Non
         raise PlanRefusedError(f"{plan_path}: plan refused, nothing written", [
             f"{plan_path}: number that could be more than one of the export or roster with "
             f"leading zeros put back ({example} for 0{example}, 00{example}, …; the plan was "
-            f"saved from a spreadsheet) on plan line {_lines(unsure)}: write it in full, or "
+            f"saved from a spreadsheet) on plan line {_plan_lines(unsure)}: write it in full, or "
             "use the plan as .xlsx"])
     counts = [r.count for r in results.values()]
     restored = sum(counts)
@@ -150,9 +150,8 @@ def _restored(plan: pl.DataFrame, book: pl.DataFrame, roster: pl.DataFrame | Non
 
 def _unknown_receivers(plan: pl.DataFrame, book: pl.DataFrame) -> list[str]:
     """Without a roster nobody can say a receiver exists: name those no client of the export has."""
-    strangers = (plan["to_officer_id"].drop_nulls().unique().sort()
-                 .filter(~plan["to_officer_id"].drop_nulls().unique().sort()
-                         .is_in(book["officer_id"].drop_nulls().implode())))
+    receivers = plan["to_officer_id"].drop_nulls().unique().sort()
+    strangers = receivers.filter(~receivers.is_in(book["officer_id"].drop_nulls().implode()))
     if strangers.is_empty():
         return []
     shown = ", ".join(strangers.head(SHOWN).to_list())
@@ -161,7 +160,7 @@ def _unknown_receivers(plan: pl.DataFrame, book: pl.DataFrame) -> list[str]:
             "or pass --officers to check receivers against the roster"]
 
 
-def _lines(frame: pl.DataFrame) -> str:
+def _plan_lines(frame: pl.DataFrame) -> str:
     lines = frame[LINE].to_list()
     more = f" (+{len(lines) - SHOWN} more)" if len(lines) > SHOWN else ""
     return ", ".join(map(str, lines[:SHOWN])) + more
@@ -175,34 +174,34 @@ def check_plan(plan: pl.DataFrame, book: pl.DataFrame, plan_path: str,
                                             for c in PLAN_COLUMNS))
     if rounded.height:
         problems.append(f"number in a spreadsheet's rounded 1.2E+17 form on plan line "
-                        f"{_lines(rounded)} (the plan was saved from Excel or WPS with number "
+                        f"{_plan_lines(rounded)} (the plan was saved from Excel or WPS with number "
                         "columns: use the plan as .xlsx, or set the ID columns to text)")
     blank = plan.filter(pl.col("client_id").is_null() | pl.col("to_officer_id").is_null())
     if blank.height:
-        problems.append(f"blank client_id or to_officer_id on plan line {_lines(blank)}")
+        problems.append(f"blank client_id or to_officer_id on plan line {_plan_lines(blank)}")
     twice = plan.filter(pl.col("client_id").is_not_null() & pl.col("client_id").is_duplicated())
     if twice.height:
-        problems.append(f"client moved more than once on plan line {_lines(twice)}")
+        problems.append(f"client moved more than once on plan line {_plan_lines(twice)}")
     joined = plan.join(book.select("client_id", pl.col("officer_id").alias("now")),
                        on="client_id", how="left")
     unknown = joined.filter(pl.col("client_id").is_not_null()
                             & ~pl.col("client_id").is_in(book["client_id"].implode()))
     if unknown.height:
-        problems.append(f"client not in the export on plan line {_lines(unknown)}")
+        problems.append(f"client not in the export on plan line {_plan_lines(unknown)}")
     stale = joined.filter(
         pl.col("client_id").is_in(book["client_id"].implode())
         & ~pl.col("from_officer_id").eq_missing(pl.col("now"))
     )
     if stale.height:
         problems.append("from_officer_id no longer matches the export (stale plan) on plan "
-                        f"line {_lines(stale)}")
+                        f"line {_plan_lines(stale)}")
     if roster is not None:
         active = roster.filter(pl.col("status") == "active")["officer_id"].implode()
         bad_to = plan.filter(pl.col("to_officer_id").is_not_null()
                              & ~pl.col("to_officer_id").is_in(active))
         if bad_to.height:
             problems.append("receiver is not an active officer on the roster on plan line "
-                            f"{_lines(bad_to)}")
+                            f"{_plan_lines(bad_to)}")
     if problems:
         raise PlanRefusedError(f"{plan_path}: plan refused, nothing written",
                                [f"{plan_path}: {p}" for p in problems])
