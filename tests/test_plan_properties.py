@@ -306,7 +306,7 @@ def largest_room(work: Workload, conf: Settings) -> dict[str | None, int]:
     region = dict(work.officers.drop_nulls("branch_key").group_by("branch_key")
                   .agg(pl.col("region").min()).rows())
     out: dict[str | None, int] = {}
-    for branch in set(unit_branches(work).values()):
+    for branch in set(unit_branches(work).values()) | set(work.clients["branch_key"].to_list()):
         reach = [0]
         if branch is not None:
             reach += [r for b, r in room if b == branch]
@@ -331,6 +331,7 @@ def minimum_moves(work: Workload, conf: Settings) -> dict[str, tuple[int, bool]]
     cutoff = conf.as_of - dt.timedelta(days=conf.recent_days)
     unit_of, room = unit_branches(work), largest_room(work, conf)
     room_here = largest_room(work, dataclasses.replace(conf, scope="branch"))
+    members_in = household_branches(work)  # (a household may go into any of their branches)
     out = {}
     for oid, acc, lim in work.officers.filter("over").select("officer_id", "accounts",
                                                              "limit").rows():
@@ -343,12 +344,13 @@ def minimum_moves(work: Workload, conf: Settings) -> dict[str, tuple[int, bool]]
             if any(m["pinned"] or m["risk_class"] in NON_PERFORMING for m in members):
                 continue
             movable += len(members)
-            branch = unit_of[members[0]["client_id"]]
-            if len(members) > room[branch]:
+            first = members[0]["client_id"]
+            here = max([room_here[b] for b in members_in[first]] + [room_here[unit_of[first]]])
+            if len(members) > max(here, room[unit_of[first]]):
                 continue  # no receiver could take it whole
             recent = any(m["assigned_since"] is not None and m["assigned_since"] > cutoff
                          for m in members)
-            fitting.append((len(members), recent, len(members) <= room_here[branch]))
+            fitting.append((len(members), recent, len(members) <= here))
         if sum(size for size, _, here in fitting if here) >= need:
             fitting = [f for f in fitting if f[2]]
         settled = [size for size, recent, _ in fitting if not recent]
@@ -442,3 +444,105 @@ def test_the_same_plan_every_time_and_whatever_the_row_order(case, rnd: random.R
     _, shuffled = run(officers[o_order], clients[c_order], conf)
     assert _move_set(shuffled) == _move_set(first)
     assert shuffled.moves.equals(first.moves)
+
+
+def test_a_household_spread_over_branches_counts_the_room_of_each():
+    """Found by CI: officer 0003 (支行1, limit 1) has household H1, one member recorded in
+    支行1 and one in 支行2. Only 支行2 has room for both, and the planner may place a spread
+    household into any of its members' branches: the two move. The brute force looked at the
+    first branch's room only and said none could."""
+    case = ([{'officer_id': '0001',
+                     'name': 'officer1',
+                     'branch': '支行0',
+                     'branch_id': '3200',
+                     'region': 'R1',
+                     'status': 'active',
+                     'grade': None,
+                     'capacity': None},
+                    {'officer_id': '0002',
+                     'name': 'officer2',
+                     'branch': '支行0',
+                     'branch_id': '3200',
+                     'region': 'R1',
+                     'status': 'active',
+                     'grade': None,
+                     'capacity': None},
+                    {'officer_id': '0003',
+                     'name': 'officer3',
+                     'branch': '支行1',
+                     'branch_id': '3201',
+                     'region': 'R1',
+                     'status': 'active',
+                     'grade': None,
+                     'capacity': 1},
+                    {'officer_id': '0004',
+                     'name': 'officer4',
+                     'branch': '支行1',
+                     'branch_id': '3201',
+                     'region': 'R1',
+                     'status': 'active',
+                     'grade': None,
+                     'capacity': None},
+                    {'officer_id': '0005',
+                     'name': 'officer5',
+                     'branch': '支行1',
+                     'branch_id': '3201',
+                     'region': 'R1',
+                     'status': 'active',
+                     'grade': None,
+                     'capacity': 1},
+                    {'officer_id': '0006',
+                     'name': 'officer6',
+                     'branch': '支行2',
+                     'branch_id': '3202',
+                     'region': 'R1',
+                     'status': 'active',
+                     'grade': None,
+                     'capacity': None}],
+                   [{'client_id': 'C00000',
+                     'officer_id': '0003',
+                     'branch': '支行2',
+                     'branch_id': '3202',
+                     'group_id': 'H1',
+                     'balance': 0.0,
+                     'risk_class': None,
+                     'assigned_since': None,
+                     'pinned': False},
+                    {'client_id': 'C00001',
+                     'officer_id': '0004',
+                     'branch': '支行1',
+                     'branch_id': '3201',
+                     'group_id': None,
+                     'balance': 0.0,
+                     'risk_class': None,
+                     'assigned_since': None,
+                     'pinned': False},
+                    {'client_id': 'C00002',
+                     'officer_id': '0001',
+                     'branch': '支行0',
+                     'branch_id': '3200',
+                     'group_id': None,
+                     'balance': 0.0,
+                     'risk_class': None,
+                     'assigned_since': None,
+                     'pinned': False},
+                    {'client_id': 'C00003',
+                     'officer_id': '0003',
+                     'branch': '支行1',
+                     'branch_id': '3201',
+                     'group_id': 'H1',
+                     'balance': 0.0,
+                     'risk_class': None,
+                     'assigned_since': None,
+                     'pinned': False}],
+                   Settings(threshold=2,
+                    near_fraction=0.9,
+                    grade_limits={'junior': 1, 'senior': 4},
+                    scope='branch',
+                    recent_days=90,
+                    as_of=dt.date(2026, 11, 20),
+                    lang='en'))
+    officers, clients, conf = frames(case)
+    work, plan = run(officers, clients, conf)
+    _check_minimal(work, plan, conf, exact=False)
+    assert minimum_moves(work, conf)["0003"] == (2, False)
