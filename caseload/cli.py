@@ -545,6 +545,8 @@ def config_show(
     """Print the settings in force and where each came from (flag, env, file, default)."""
     with _errors():
         resolved = _resolve(config)
+        if resolved.values.get("history") is None:  # (the path `--record` would use)
+            resolved.values["history"] = str(_history_path(resolved))
         if output_format is TableOrJson.json:
             _write_json({"file": resolved.file, "values": resolved.values,
                          "sources": resolved.sources})

@@ -77,6 +77,10 @@ def test_config_init_and_show(runner, tmp_path, monkeypatch):
     doc = json.loads(shown.stdout)
     assert doc["values"]["scope"] == "all" and doc["sources"]["scope"] == "env"
     assert doc["sources"]["threshold"].startswith("file")
+    shown = runner.invoke(app, ["config", "show", "--format", "json"],
+                          env={"XDG_DATA_HOME": str(tmp_path / "data")})
+    assert json.loads(shown.stdout)["values"]["history"] == str(
+        tmp_path / "data" / "caseload" / "history.sqlite")  # (the path --record would use)
 
 
 def _week(runner, db, day):
