@@ -84,12 +84,21 @@ def connect(path: str | os.PathLike[str], create: bool = True) -> Iterator[sqlit
 
 
 def _upgrade(conn: sqlite3.Connection) -> None:
-    """Add the columns a history file made by an earlier version lacks (0 in its old weeks)."""
+    """Add the columns a history file made by an earlier version lacks, filled for its old
+    weeks from the officers it recorded under each branch."""
+    added = []
     for table, columns in _ADDED.items():
         have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         for column in columns:
             if column.split()[0] not in have:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+                added.append(column.split()[0])
+    if "roster" in added:
+        conn.execute(
+            "UPDATE branch_weeks SET roster = (SELECT COUNT(*) FROM officer_weeks o WHERE "
+            "o.as_of = branch_weeks.as_of AND o.branch_key = branch_weeks.branch_key), "
+            "near = (SELECT COALESCE(SUM(o.near), 0) FROM officer_weeks o WHERE "
+            "o.as_of = branch_weeks.as_of AND o.branch_key = branch_weeks.branch_key)")
 
 
 def _read_only(p: Path) -> sqlite3.Connection:
@@ -124,11 +133,16 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
          o["branch"], o["status"], o["accounts"], o["capacity"], int(o["over"]), int(o["near"]))
         for o in report.officers
     ]
-    branches = [(as_of, _filed_under(b["branch_key"], run_key),
+    # A branch is filed under its code where the roster has one, whatever the client export
+    # carried (a run with codes and one without are the same branch); a run files only the
+    # branches it has officers or clients in (not one where it only plans).
+    code = {k: o["branch_id"] for o in report.officers if o["branch_id"]
+            for k in (o["branch"], o["branch_id"]) if k}
+    branches = [(as_of, _filed_under(code.get(b["branch_key"], b["branch_key"]), run_key),
                  b["branch"] if _named(b["branch_key"]) else run_name,
                  b["active_officers"], b["clients"], b["max_before"], b["over_before"],
                  b["orphaned"], b["near"], b["roster_officers"])
-                for b in report.branches]
+                for b in report.branches if b["clients"] or b["roster_officers"]]
     with connect(path) as conn:
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -100,24 +100,31 @@ def input_note(v: Validated) -> InputNote:
 
 
 def _branch_counts(work: Workload) -> pl.DataFrame:
-    """Per branch: its clients (those of its officers, and the orphans that belong to it),
-    orphaned, officers near their limit, officers on the roster.
+    """Per branch: its clients, orphaned, officers near their limit, officers on the roster.
 
-    Summed over the branches (no branch included) they are the summary's figures: the weekly
-    history adds up branches recorded by separate runs (one cron job per branch).
+    A branch's clients are its officers' (a departed officer's too, orphaned), and the clients
+    with no officer on the roster recorded in it. Summed over the branches (no branch
+    included) they are the summary's figures: the weekly history adds up branches recorded by
+    separate runs (one cron job per branch), each run owning its officers' branches.
     """
+    departed = pl.col("status") == "departed"
     roster = work.officers.group_by("branch_key").agg(
-        pl.col("accounts").filter(pl.col("status") != "departed").sum().alias("managed"),
+        pl.col("accounts").sum().alias("managed"),
+        pl.col("accounts").filter(departed).sum().alias("departed"),
         pl.col("near").sum().cast(pl.Int64).alias("near"),
         pl.len().cast(pl.Int64).alias("roster_officers"),
     )
-    orphans = work.movable.filter(pl.col("orphan").is_not_null()).group_by("branch_key").agg(
-        pl.len().cast(pl.Int64).alias("orphaned"))
+    # (held clients, whose roster rows were left out, are not in `movable`: then the book)
+    book = work.clients if work.held else work.movable
+    no_officer = book.filter(pl.col("orphan").is_in(["unassigned", "unknown_officer"])) \
+        .group_by("branch_key").agg(pl.len().cast(pl.Int64).alias("no_officer"))
     return (
-        roster.join(orphans, on="branch_key", how="full", coalesce=True, nulls_equal=True)
-        .with_columns(pl.col("managed", "near", "roster_officers", "orphaned").fill_null(0))
-        .select("branch_key", (pl.col("managed") + pl.col("orphaned")).alias("clients"),
-                "orphaned", "near", "roster_officers")
+        roster.join(no_officer, on="branch_key", how="full", coalesce=True, nulls_equal=True)
+        .with_columns(pl.col("managed", "departed", "near", "roster_officers", "no_officer")
+                      .fill_null(0))
+        .select("branch_key", (pl.col("managed") + pl.col("no_officer")).alias("clients"),
+                (pl.col("departed") + pl.col("no_officer")).alias("orphaned"), "near",
+                "roster_officers")
     )
 
 
@@ -157,7 +164,7 @@ def build_check_report(
         {**zeros, "branch_key": key, "branch": branch_of.get(key, key), "mean_before": 0.0,
          "mean_after": 0.0, **{k: c[k] for k in none}}
         for key, c in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
-        if key not in listed and c["clients"]
+        if key not in listed and (c["clients"] or c["roster_officers"])
     ]
     summary = dict(work.summary)
     summary["moves"] = plan.moves.height
