@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,12 +133,9 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
          o["branch"], o["status"], o["accounts"], o["capacity"], int(o["over"]), int(o["near"]))
         for o in report.officers
     ]
-    # A branch is filed under its code where the roster has one, whatever the client export
-    # carried (a run with codes and one without are the same branch); a run files only the
-    # branches it has officers or clients in (not one where it only plans).
-    code = {k: o["branch_id"] for o in report.officers if o["branch_id"]
-            for k in (o["branch"], o["branch_id"]) if k}
-    branches = [(as_of, _filed_under(code.get(b["branch_key"], b["branch_key"]), run_key),
+    filed = _filing(report, run_key)
+    # (a run files only the branches it has officers or clients in, not one where it only plans)
+    branches = [(as_of, filed(b["branch_key"]),
                  b["branch"] if _named(b["branch_key"]) else run_name,
                  b["active_officers"], b["clients"], b["max_before"], b["over_before"],
                  b["orphaned"], b["near"], b["roster_officers"])
@@ -178,6 +175,14 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
     return len(officers)
 
 
+def _filing(report: Any, run_key: str) -> Callable[[str | None], str]:
+    """The key a report's branch is filed under: its code where the roster has one, whatever
+    the client export carried (a run with codes and one without are the same branch)."""
+    code = {k: o["branch_id"] for o in report.officers if o["branch_id"]
+            for k in (o["branch"], o["branch_id"]) if k}
+    return lambda key: _filed_under(code.get(key, key) if key is not None else None, run_key)
+
+
 def _named(branch_key: str | None) -> bool:
     """A branch of the export's own, not the one an export without branch columns stands for."""
     return branch_key is not None and branch_key.rsplit("/", 1)[-1] != ONE_BRANCH
@@ -204,9 +209,9 @@ class Scope:
 
 def scope_of(report: Any) -> Scope:
     """What `record` files this report's branches and officers under."""
-    run_key, _ = _run_key(report)
+    filed = _filing(report, _run_key(report)[0])
     return Scope(
-        frozenset(_filed_under(b["branch_key"], run_key) for b in report.branches),
+        frozenset(filed(b["branch_key"]) for b in report.branches),
         frozenset(o["officer_id"] for o in report.officers),
     )
 
