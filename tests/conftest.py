@@ -41,3 +41,25 @@ def write_exports(folder: Path, roster: str, book: str) -> tuple[Path, Path]:
     officers.write_text(roster, encoding="utf-8")
     clients.write_text(book, encoding="utf-8")
     return officers, clients
+
+
+def write_file(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """`text` written at `path` in `encoding`, its folder made: an export built by hand."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# The history file of the first release: branch rows without `near` and `roster`.
+FIRST_HISTORY_SCHEMA = """
+    CREATE TABLE officer_weeks (as_of TEXT NOT NULL, officer_id TEXT NOT NULL, name TEXT,
+        branch_key TEXT, branch TEXT, status TEXT NOT NULL, accounts INTEGER NOT NULL,
+        capacity INTEGER NOT NULL, over INTEGER NOT NULL, near INTEGER NOT NULL,
+        PRIMARY KEY (as_of, officer_id));
+    CREATE TABLE branch_weeks (as_of TEXT NOT NULL, branch_key TEXT NOT NULL, branch TEXT,
+        officers INTEGER NOT NULL, accounts INTEGER NOT NULL, max_load INTEGER NOT NULL,
+        over INTEGER NOT NULL, orphaned INTEGER NOT NULL, PRIMARY KEY (as_of, branch_key));
+    CREATE TABLE snapshots (as_of TEXT PRIMARY KEY, threshold INTEGER NOT NULL,
+        clients INTEGER NOT NULL, officers INTEGER NOT NULL, over INTEGER NOT NULL,
+        near INTEGER NOT NULL, orphaned INTEGER NOT NULL);
+"""

@@ -11,7 +11,7 @@ import pytest
 from caseload.cli import app
 from caseload.config import ConfigError, read_config_file, resolve
 from caseload.history import record, trends
-from tests.conftest import SAMPLE, write_exports
+from tests.conftest import FIRST_HISTORY_SCHEMA, SAMPLE, write_exports
 
 ZH = [str(SAMPLE / "officers.csv"), str(SAMPLE / "clients.csv")]
 
@@ -238,17 +238,7 @@ def test_a_history_file_of_an_earlier_version_is_upgraded_in_place(tmp_path):
 
     db = tmp_path / "old.sqlite"
     old = sqlite3.connect(db)
-    old.executescript("""
-        CREATE TABLE officer_weeks (as_of TEXT NOT NULL, officer_id TEXT NOT NULL, name TEXT,
-            branch_key TEXT, branch TEXT, status TEXT NOT NULL, accounts INTEGER NOT NULL,
-            capacity INTEGER NOT NULL, over INTEGER NOT NULL, near INTEGER NOT NULL,
-            PRIMARY KEY (as_of, officer_id));
-        CREATE TABLE branch_weeks (as_of TEXT NOT NULL, branch_key TEXT NOT NULL, branch TEXT,
-            officers INTEGER NOT NULL, accounts INTEGER NOT NULL, max_load INTEGER NOT NULL,
-            over INTEGER NOT NULL, orphaned INTEGER NOT NULL, PRIMARY KEY (as_of, branch_key));
-        CREATE TABLE snapshots (as_of TEXT PRIMARY KEY, threshold INTEGER NOT NULL,
-            clients INTEGER NOT NULL, officers INTEGER NOT NULL, over INTEGER NOT NULL,
-            near INTEGER NOT NULL, orphaned INTEGER NOT NULL);
+    old.executescript(FIRST_HISTORY_SCHEMA + """
         INSERT INTO branch_weeks VALUES ('2026-11-13', 'B', 'B', 2, 600, 310, 1, 0);
         INSERT INTO snapshots VALUES ('2026-11-13', 300, 600, 2, 1, 1, 0);
     """)

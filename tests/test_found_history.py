@@ -10,15 +10,17 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from caseload.cli import app
+from tests.conftest import FIRST_HISTORY_SCHEMA, write_file
+
+
+def _write(path: Path, text: str) -> str:
+    return str(write_file(path, text))
+
 
 AS_OF = "2026-11-20"
 runner = CliRunner()
 
 
-def _write(path: Path, text: str) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def _check(officers: str, clients: str, *extra: str) -> dict:
@@ -121,17 +123,7 @@ def test_an_upgraded_history_keeps_the_officers_of_its_old_branch_rows(tmp_path)
     """
     history = tmp_path / "old.sqlite"
     old = sqlite3.connect(history)
-    old.executescript("""
-        CREATE TABLE officer_weeks (as_of TEXT NOT NULL, officer_id TEXT NOT NULL, name TEXT,
-            branch_key TEXT, branch TEXT, status TEXT NOT NULL, accounts INTEGER NOT NULL,
-            capacity INTEGER NOT NULL, over INTEGER NOT NULL, near INTEGER NOT NULL,
-            PRIMARY KEY (as_of, officer_id));
-        CREATE TABLE branch_weeks (as_of TEXT NOT NULL, branch_key TEXT NOT NULL, branch TEXT,
-            officers INTEGER NOT NULL, accounts INTEGER NOT NULL, max_load INTEGER NOT NULL,
-            over INTEGER NOT NULL, orphaned INTEGER NOT NULL, PRIMARY KEY (as_of, branch_key));
-        CREATE TABLE snapshots (as_of TEXT PRIMARY KEY, threshold INTEGER NOT NULL,
-            clients INTEGER NOT NULL, officers INTEGER NOT NULL, over INTEGER NOT NULL,
-            near INTEGER NOT NULL, orphaned INTEGER NOT NULL);
+    old.executescript(FIRST_HISTORY_SCHEMA + """
         INSERT INTO officer_weeks VALUES ('2026-11-20','B1','b1','B','B','active',310,300,1,0);
         INSERT INTO officer_weeks VALUES ('2026-11-20','B2','b2','B','B','active',290,300,0,1);
         INSERT INTO branch_weeks VALUES ('2026-11-20', 'B', 'B', 2, 600, 310, 1, 0);
@@ -144,3 +136,24 @@ def test_an_upgraded_history_keeps_the_officers_of_its_old_branch_rows(tmp_path)
            "--history", str(history))
     [week] = _snapshots(str(history))
     assert (week["clients"], week["officers"], week["near"]) == (601, 3, 1)
+
+
+def test_report_of_a_branch_with_a_branch_code_shows_its_history(tmp_path):
+    """The roster has a branch code (branch_id/机构号), the client export only the branch name.
+    `record` files the branch under its code ("01", history.py `code` map), but `scope_of`
+    (history.py:205) files it under the report's branch_key (the name "城关支行") without that
+    map, so `trends(within=...)` finds no week of the branch and the HTML report made with
+    `--history` has no history section at all. It should show the branch's recorded weeks.
+    """
+    officers = _write(tmp_path / "o.csv", "officer_id,name,branch,branch_id,status\n"
+                      "1,A1,城关支行,01,active\n2,A2,城关支行,01,active\n")
+    clients = _write(tmp_path / "c.csv", "client_id,officer_id,branch\n"
+                     "x1,1,城关支行\nx2,1,城关支行\nx3,2,城关支行\n")
+    history, report = str(tmp_path / "h.sqlite"), tmp_path / "a.html"
+    for day in ("2026-11-13", AS_OF):
+        args = ["check", officers, clients, "--as-of", day, "--history", history, "-q"]
+        if day == AS_OF:
+            args += ["--report", str(report)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    assert 'id="trend"' in report.read_text(encoding="utf-8")

@@ -12,14 +12,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from caseload.cli import app
+from tests.conftest import write_file as _write
 
 AS_OF = "2026-11-20"
 
 
-def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 def _excel_csv(path: Path, text: str) -> Path:

@@ -11,14 +11,11 @@ import re
 from pathlib import Path
 
 from caseload.cli import app
+from tests.conftest import write_file as _write
 
 AS_OF = "2026-11-20"
 
 
-def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 def _branch_export(folder: Path, branch: str, code: str, loads: list[int],
