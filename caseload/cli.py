@@ -382,7 +382,7 @@ def _emit_check(report, output_format: Format, lang: str, quiet: bool) -> None:
     elif output_format is Format.markdown:
         from caseload.render.flat import check_markdown
 
-        _safe_stream(sys.stdout).write(check_markdown(report, lang))
+        _safe_stream(sys.stdout).write(check_markdown(report, lang, quiet))
     else:
         from caseload.render.table import render_check
 

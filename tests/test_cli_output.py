@@ -58,3 +58,15 @@ def test_an_80_column_terminal_shows_branches_and_counts_whole(tmp_path, monkeyp
     assert result.exit_code == 1
     table = result.stdout[result.stdout.index("Officers over"):result.stdout.index("Suggested transfers")]
     assert "城关支行" in table and "Accounts" in table and "…" not in table
+
+
+def test_quiet_markdown_leaves_out_the_transfers_as_the_table_does(runner):
+    from caseload.cli import app
+
+    full = runner.invoke(app, ["check", *ZH, "--as-of", AS_OF, "--format", "markdown"])
+    quiet = runner.invoke(app, ["check", *ZH, "--as-of", AS_OF, "--format",
+                                            "markdown", "-q"])
+    assert full.exit_code == quiet.exit_code == 1
+    assert "## Suggested transfers" in full.stdout
+    assert "## Suggested transfers" not in quiet.stdout
+    assert "## Officers over and near the limit" in quiet.stdout

@@ -33,7 +33,8 @@ def _md_row(cells) -> str:
                              for c in cells) + " |"
 
 
-def check_markdown(report: CheckReport, lang: str = "en") -> str:
+def check_markdown(report: CheckReport, lang: str = "en", quiet: bool = False) -> str:
+    """The check for a cron mail; `quiet` leaves out the transfers, as the table does."""
     s = report.summary
     out = [f"# {label('title', lang)} · {label('as_of', lang)} {report.as_of.isoformat()}",
            "", _md_row([label("summary", lang), ""]), "|---|---:|"]
@@ -46,7 +47,7 @@ def check_markdown(report: CheckReport, lang: str = "en") -> str:
                 "|---|---|---|---:|---:|"]
         out += [_md_row([o["officer_id"], o["name"] or "", o["branch"] or "", o["accounts"],
                          o["capacity"]]) for o in rows]
-    if report.transfers:
+    if report.transfers and not quiet:
         out += ["", f"## {label('transfers_title', lang)}", "",
                 _md_row([label(k, lang) for k in ("from", "to", "branch", "clients")]),
                 "|---|---|---|---:|"]
