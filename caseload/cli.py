@@ -332,9 +332,13 @@ def _say_notes(outcome, settings, quiet: bool = False) -> None:
     from caseload.check import notes_on
 
     if not quiet:
-        reading = [*outcome.inputs.officers.raw.notes, *outcome.inputs.clients.raw.notes]
-        for note in reading + notes_on(outcome.workload, settings):
-            typer.echo(f"caseload: note: {note}", err=True)
+        _echo_notes([*outcome.inputs.officers.raw.notes, *outcome.inputs.clients.raw.notes,
+                     *notes_on(outcome.workload, settings)])
+
+
+def _echo_notes(notes: list[str]) -> None:
+    for note in notes:
+        typer.echo(f"caseload: note: {note}", err=True)
 
 
 def _history_path(resolved: Resolved) -> Path:
@@ -478,15 +482,13 @@ def apply(
         roster = None
         if officers is not None:
             roster_raw = read_table(officers, "officers")
-            for note in roster_raw.notes:  # (e.g. merged cells of a workbook roster)
-                typer.echo(f"caseload: note: {note}", err=True)
+            _echo_notes(roster_raw.notes)  # (e.g. merged cells of a workbook roster)
             roster = validate_officers(roster_raw).frame
         plan_rows = read_plan(plan_file)
         applied = apply_plan(clients, plan_rows, str(plan_file), roster, read,
                              resolved.settings(dt.date.today()))
         atomic_write(target, applied.data)
-        for note in applied.notes:
-            typer.echo(f"caseload: note: {note}", err=True)
+        _echo_notes(applied.notes)
         render_applied(applied, roster, str(target), _console(), _lang(resolved))
 
 

@@ -20,6 +20,7 @@ would undercount its clients.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,13 +29,13 @@ import polars as pl
 from caseload.config import ReadOptions
 from caseload.errors import InputError
 from caseload.load import (
+    _CHUNK,
     EXCEL_SUFFIXES,
     LINE,
     RawTable,
     RowProblem,
     _check_path,
     _count_lines,
-    _natural,
     _read_csv,
     _read_parquet,
 )
@@ -43,7 +44,6 @@ CSV_SUFFIX = ".csv"
 PARQUET_SUFFIX = ".parquet"
 NO_PARTS = ("holds no parts: a folder is read as one table from its .csv parts or its "
             ".parquet parts (one export per bank or branch)")
-_CHUNK = 1 << 22
 
 
 def read_folder(
@@ -75,6 +75,12 @@ def _files(folder: Path) -> list[Path]:
         raise InputError(folder, f"cannot be read ({exc.strerror or 'permission denied'})") \
             from None
     return [e for e in entries if not e.name.startswith((".", "~$")) and e.is_file()]
+
+
+def _natural(part: Path) -> list:
+    """Sort key putting part-2 before part-10 (and p1 before p01: one order on every disk)."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t)
+            for t in re.split(r"(\d+)", part.name)] + [(2, 0, part.name)]
 
 
 def _parts(files: list[Path], suffixes: tuple[str, ...]) -> list[Path]:

@@ -128,12 +128,12 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
     """
     as_of = report.as_of.isoformat()
     run_key, run_name = _run_key(report)
+    filed = _filing(report, run_key)  # (officers and branches by one rule)
     officers = [
-        (as_of, o["officer_id"], o["name"], o["branch_id"] or o["branch"] or run_key,
+        (as_of, o["officer_id"], o["name"], filed(o["branch_id"] or o["branch"]),
          o["branch"], o["status"], o["accounts"], o["capacity"], int(o["over"]), int(o["near"]))
         for o in report.officers
     ]
-    filed = _filing(report, run_key)
     # (a run files only the branches it has officers or clients in, not one where it only plans)
     branches = [(as_of, filed(b["branch_key"]),
                  b["branch"] if _named(b["branch_key"]) else run_name,

@@ -146,11 +146,6 @@ def read_table(
     return _read_csv(p, kind, options, wanted)
 
 
-def _natural(part: Path) -> list:
-    """Sort key putting part-2 before part-10 (and p1 before p01: one order on every disk)."""
-    return [(0, int(t), "") if t.isdigit() else (1, 0, t)
-            for t in re.split(r"(\d+)", part.name)] + [(2, 0, part.name)]
-
 
 def _check_path(p: Path) -> None:
     try:
