@@ -42,30 +42,39 @@ def load_inputs(
     read: ReadOptions | None = None,
     officer_read: ReadOptions | None = None,
     client_names: bool = False,
+    settings: Settings | None = None,
 ) -> Inputs:
     """Read and validate both exports; row problems of both files are reported together.
 
     `--header-row` and `--sheet` describe the client export; the roster's header and sheet
     are detected unless `officer_read` says otherwise. `client_names` keeps the client-name
     column (for a plan a branch head reviews); other personal columns are always dropped.
+    With `read.low_memory`, the client book is read a part at a time and only the clients that
+    may move are held (`low_memory`); the limits in `settings` say which those are.
     """
     wanted = CLIENT_COLUMNS_FOR_PLANNING + (("client_name",) if client_names else ())
     read = read or ReadOptions()
     officer_read = officer_read or dataclasses.replace(read, header_row=None, sheet=None)
     officers_raw = read_table(officers_path, "officers", officer_read)
-    clients_raw = read_table(clients_path, "clients", read, wanted=wanted)
-    with_bank = ["bank" in raw.headers for raw in (officers_raw, clients_raw)]
-    if with_bank[0] != with_bank[1]:  # numbers of one bank cannot be matched to bank/numbers
-        lacking = clients_path if with_bank[0] else officers_path
-        other = "roster" if with_bank[0] else "client list"
-        raise InputError(lacking, f"has no bank column (法人行社) but the {other} has one: "
-                                  "a province-wide check needs the bank in both exports")
+    roster_headers = officers_raw.headers
+    clients_raw = None
+    if not read.low_memory:
+        clients_raw = read_table(clients_path, "clients", read, wanted=wanted)
+        _same_bank_columns(roster_headers, clients_raw.headers, officers_path, clients_path)
     problems: list[RowProblemsError] = []
     try:
         officers = validate_officers(officers_raw, read.skip_bad_rows)
     except RowProblemsError as exc:
         problems.append(exc)
     del officers_raw
+    if clients_raw is None:
+        if problems:  # (the roster says which clients to keep: without it, nothing to read for)
+            raise problems[0]
+        from caseload.low_memory import read_book
+
+        clients = read_book(clients_path, read, wanted, officers.frame, settings or Settings())
+        _same_bank_columns(roster_headers, clients.raw.headers, officers_path, clients_path)
+        return Inputs(officers, clients)
     try:
         clients = validate_clients(clients_raw, read.skip_bad_rows)
     except RowProblemsError as exc:
@@ -78,6 +87,17 @@ def load_inputs(
             "; ".join(p.message for p in problems), [d for p in problems for d in p.details]
         )
     return Inputs(officers, clients)
+
+
+def _same_bank_columns(
+    roster: dict[str, str], book: dict[str, str], officers_path: object, clients_path: object,
+) -> None:
+    """Numbers of one bank cannot be matched to bank/numbers: both exports or neither."""
+    if ("bank" in roster) != ("bank" in book):
+        lacking = clients_path if "bank" in roster else officers_path
+        other = "roster" if "bank" in roster else "client list"
+        raise InputError(lacking, f"has no bank column (法人行社) but the {other} has one: "
+                                  "a province-wide check needs the bank in both exports")
 
 
 def notes_on(work: Workload, settings: Settings) -> list[str]:
@@ -106,8 +126,9 @@ def notes_on(work: Workload, settings: Settings) -> list[str]:
 
 
 def run(inputs: Inputs, settings: Settings) -> Outcome:
-    work = count_workload(inputs.officers.frame, inputs.clients.frame, settings,
-                          inputs.clients.officer_counts, inputs.officers.left_out_keys)
+    book = inputs.clients
+    work = count_workload(inputs.officers.frame, book.frame, settings, book.officer_counts,
+                          inputs.officers.left_out_keys, book.book_rows, book.book_branch_ids)
     plan = make_plan(work, settings)
     report = build_check_report(
         work, plan, settings, [input_note(inputs.officers), input_note(inputs.clients)]

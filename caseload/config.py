@@ -27,6 +27,7 @@ class ReadOptions:
     column_map: dict[str, str] = field(default_factory=dict)  # canonical -> header in file
     map_from: dict[str, str] = field(default_factory=dict)  # canonical -> where it was said
     skip_bad_rows: bool = False
+    low_memory: bool = False  # the client book a part at a time, read twice (see low_memory)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ would undercount its clients.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -50,6 +51,14 @@ def read_folder(
     folder: Path, kind: str, options: ReadOptions, wanted: Iterable[str] | None
 ) -> RawTable:
     """The parts of `folder` as one table; which reader depends on what the folder holds."""
+    suffix, parts = folder_parts(folder)
+    if suffix == PARQUET_SUFFIX:
+        return _read_parquet(folder, kind, options, wanted, parts)
+    return read_csv_parts(folder, kind, options, wanted, parts)
+
+
+def folder_parts(folder: Path) -> tuple[str, list[Path]]:
+    """The suffix of the folder's parts (.csv or .parquet) and the parts, in natural order."""
     files = _files(folder)
     csv_parts = _parts(files, (CSV_SUFFIX,))
     parquet_parts = _parts(files, (PARQUET_SUFFIX,))
@@ -61,10 +70,10 @@ def read_folder(
         raise InputError(folder, f"holds a workbook ({workbooks[0].name}): a folder is read "
                                  "from .csv or .parquet parts only; save it as CSV")
     if parquet_parts:
-        return _read_parquet(folder, kind, options, wanted, parquet_parts)
+        return PARQUET_SUFFIX, parquet_parts
     if not csv_parts:
         raise InputError(folder, NO_PARTS)
-    return read_csv_parts(folder, kind, options, wanted, csv_parts)
+    return CSV_SUFFIX, csv_parts
 
 
 def _files(folder: Path) -> list[Path]:
@@ -92,20 +101,32 @@ def read_csv_parts(
     parts: list[Path],
 ) -> RawTable:
     """Each part read as a CSV of its own, then stacked with lines counted across the parts."""
-    tables: list[RawTable] = []
-    firsts: list[int] = []
+    tables = list(csv_part_tables(kind, options, wanted, parts))
+    return _stacked(folder, kind, [t for t, _ in tables], tables[-1][1])
+
+
+def csv_part_tables(
+    kind: str, options: ReadOptions, wanted: Iterable[str] | None, parts: list[Path],
+) -> Iterator[tuple[RawTable, list[tuple[str, int]]]]:
+    """Each part's table, its lines moved on past the parts before it, one part at a time.
+
+    With each table come the names and first lines of the parts read so far (its own last),
+    so that the caller can name a row by its part as soon as that part is read.
+    """
+    first_table: RawTable | None = None
+    firsts: list[tuple[str, int]] = []
     offset = 0
     for part in parts:  # (a loop over parts; rows are only ever touched by polars)
         _check_path(part)
         table = _read_csv(part, kind, options, wanted)
-        if tables:
-            _same_columns(tables[0], parts[0], table, part)
+        if first_table is None:  # (its headers, not its rows: one part is held at a time)
+            first_table = dataclasses.replace(table, frame=table.frame.clear())
+        else:
+            _same_columns(first_table, parts[0], table, part)
         lines = max(_physical_lines(part, table.encoding), _last_line(table))
-        tables.append(_shifted(table, offset))
-        firsts.append(offset + 1)
+        firsts.append((part.name, offset + 1))
+        yield _shifted(table, offset), list(firsts)
         offset += lines
-    return _stacked(folder, kind, tables, [(p.name, f) for p, f in zip(parts, firsts,
-                                                                       strict=True)])
 
 
 def _same_columns(first: RawTable, first_part: Path, table: RawTable, part: Path) -> None:
@@ -201,7 +222,7 @@ def _stacked(folder: Path, kind: str, tables: list[RawTable],
         field_count=max(t.field_count for t in tables),
         separator=_common([t.separator for t in tables], ""),
         positions=first.positions if all(t.positions == first.positions for t in tables) else {},
-        unit="line", parts=parts,
+        unit=first.unit, parts=parts,
     )
 
 

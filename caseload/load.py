@@ -957,14 +957,15 @@ def _is_texty(magic: bytes) -> bool:
 
 def _read_parquet(
     p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] | None,
-    parts: list[Path] | None = None,
+    parts: list[Path] | None = None, rows: tuple[int, int] | None = None,
 ) -> RawTable:
     """A Parquet file, or a folder of Parquet parts read as one table.
 
     Parts come in the order `csv_parts.read_folder` gives them (by name, numbers by value).
 
     Only the cells needed are read, on polars' streaming engine; rows are numbered from 1
-    across the parts, in that order.
+    across the parts, in that order. `rows` (start, count) reads only those rows of a file,
+    numbered as in the whole file (`low_memory` reads a big file so, a slice at a time).
     """
     parts = parts or [p]
     try:
@@ -975,23 +976,24 @@ def _read_parquet(
     header = _choose_header([(0, 0, ",", headers)], kind, options, p, "row", "parquet", wanted)
     needed = _needed_positions(header, len(headers), kind, wanted, text=False)
     try:
-        return _parquet_table(p, kind, parts, header, wanted, needed)
+        return _parquet_table(p, kind, parts, header, wanted, needed, rows)
     except _Unparsed:  # a blank first cell: look at every cell
-        return _parquet_table(p, kind, parts, header, wanted, None)
+        return _parquet_table(p, kind, parts, header, wanted, None, rows)
 
 
 def _parquet_table(
     p: Path, kind: str, parts: list[Path], header: _Header, wanted: Iterable[str] | None,
-    needed: list[int] | None,
+    needed: list[int] | None, rows: tuple[int, int] | None = None,
 ) -> RawTable:
     headers = header.cells
     positions = range(len(headers)) if needed is None else needed
+    start, count = rows or (0, None)
     try:
         frame = (
-            pl.scan_parquet(parts)
+            pl.scan_parquet(parts).slice(start, count)
             .select(*[pl.col(headers[i]).cast(pl.String).fill_null("").alias(f"c{i}")
                       for i in positions])
-            .with_row_index(LINE, offset=1)
+            .with_row_index(LINE, offset=start + 1)
             .with_columns(pl.col(LINE).cast(pl.Int64), pl.lit(0, pl.Int64).alias(_NL))
             .collect(engine="streaming")
         )

@@ -95,7 +95,7 @@ def _group_json(g: ProblemGroup) -> dict[str, Any]:
 
 
 def input_note(v: Validated) -> InputNote:
-    return InputNote(path=v.raw.path, rows=v.frame.height, skipped=v.skipped, notes=v.notes,
+    return InputNote(path=v.raw.path, rows=v.rows, skipped=v.skipped, notes=v.notes,
                      total_lines=v.raw.total_lines)
 
 

@@ -100,6 +100,14 @@ class Validated:
     officer_counts: pl.DataFrame | None = None
     # keys (staff or client numbers) of rows left out whose key no row kept still holds
     left_out_keys: list[str] = field(default_factory=list)
+    # read with --low-memory (see `low_memory`): `frame` holds only the clients that may move,
+    # and these say what the whole book held: its rows, and whether any gave a branch code
+    book_rows: int | None = None
+    book_branch_ids: bool | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height if self.book_rows is None else self.book_rows
 
     @property
     def skipped_rows(self) -> int:
@@ -461,6 +469,18 @@ def _duplicates(
     return problems, notes, drop
 
 
+def repeated_clients(
+    book: pl.DataFrame, raw: RawTable
+) -> tuple[list[ProblemGroup], list[ProblemGroup], list[int]]:
+    """Client numbers several rows of a validated `book` hold, judged as `_duplicates` does.
+
+    For `low_memory`, which meets the rows of a number held by two parts only once every
+    part is read. Returns (problems, notes, lines to drop as repeats).
+    """
+    return _duplicates(book.with_columns(pl.lit(False).alias(BAD)), raw, "client_id",
+                       "officer_id", "client", "officer")
+
+
 def _reading_notes(raw: RawTable) -> list[ProblemGroup]:
     if not raw.repeated_header_lines:
         return []
@@ -564,8 +584,14 @@ CLIENT_COLUMNS = {
 }
 
 
-def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
-    """The book: one row per client; a repeated identical row counts once and is noted."""
+def validate_clients(
+    raw: RawTable, skip_bad_rows: bool = False, judge_repeats: bool = True
+) -> Validated:
+    """The book: one row per client; a repeated identical row counts once and is noted.
+
+    Without `judge_repeats`, rows repeating a client number are all kept, for a caller that
+    reads a book a part at a time to judge over every part (`low_memory`).
+    """
     cols = set(raw.frame.columns)
     checks = _Checks(raw)
     typed, tests = [], {}
@@ -634,24 +660,31 @@ def validate_clients(raw: RawTable, skip_bad_rows: bool = False) -> Validated:
         *personal, BAD
     )
     return _finish(checks, frame, "client_id", "officer_id", "client", "officer", skip_bad_rows,
-                   counts)
+                   counts, judge_repeats)
+
+
+def problems_error(path: str, groups: list[ProblemGroup]) -> RowProblemsError:
+    """The refusal of a file with row problems: how many rows, then each kind and where."""
+    rows = len({n for g in groups for n in g.lines})
+    return RowProblemsError(
+        f"{path}: {rows} row(s) with problems; nothing was counted "
+        "(fix the export, or leave those rows out with --skip-bad-rows)",
+        [g.describe() for g in groups],
+    )
 
 
 def _finish(
     checks: _Checks, frame: pl.DataFrame, key: str, owner_column: str, what: str, owner: str,
-    skip_bad_rows: bool, counts: pl.DataFrame | None = None,
+    skip_bad_rows: bool, counts: pl.DataFrame | None = None, judge_repeats: bool = True,
 ) -> Validated:
     """Duplicates among the rows without other problems; then stop, or leave the bad rows out."""
     raw = checks.raw
-    problems, notes, drop = _duplicates(frame, raw, key, owner_column, what, owner)
-    groups = checks.groups + problems
+    problems, notes, drop = (_duplicates(frame, raw, key, owner_column, what, owner)
+                             if judge_repeats else ([], [], []))
+    # (each row has one problem at most: the kinds come in the order of their first rows)
+    groups = sorted(checks.groups, key=lambda g: g.lines[0]) + problems
     if groups and not skip_bad_rows:
-        rows = len({n for g in groups for n in g.lines})
-        raise RowProblemsError(
-            f"{raw.path}: {rows} row(s) with problems; nothing was counted "
-            "(fix the export, or leave those rows out with --skip-bad-rows)",
-            [g.describe() for g in groups],
-        )
+        raise problems_error(raw.path, groups)
     out, left_out = frame, []
     if groups or drop:
         gone = [n for g in problems for n in g.lines] + drop

@@ -47,11 +47,12 @@ class Workload:
                           self.one_branch)
 
 
-def branch_keys_use_ids(officers: pl.DataFrame, clients: pl.DataFrame) -> bool:
-    """A branch code identifies a branch when both exports carry it; names repeat across banks."""
-    return bool(officers["branch_id"].is_not_null().any()) and (
-        clients.height == 0 or bool(clients["branch_id"].is_not_null().any())
-    )
+def branch_keys_use_ids(officers: pl.DataFrame, clients_have_codes: bool) -> bool:
+    """A branch code identifies a branch when both exports carry it; names repeat across banks.
+
+    (`clients_have_codes`: some client row gives one, or there are no client rows.)
+    """
+    return bool(officers["branch_id"].is_not_null().any()) and clients_have_codes
 
 
 def near_floor(limit: pl.Expr, fraction: float) -> pl.Expr:
@@ -73,14 +74,23 @@ def limit_expr(settings: Settings) -> pl.Expr:
 def count_workload(
     officers: pl.DataFrame, clients: pl.DataFrame, settings: Settings,
     counts: pl.DataFrame | None = None, left_out: list[str] | None = None,
+    book_rows: int | None = None, book_branch_ids: bool | None = None,
 ) -> Workload:
     """`counts` (officer_id, accounts), when validation already counted the book.
 
     Counts that do not add up to the book (a frame filtered since) are not trusted. Clients of
     the `left_out` staff numbers (roster rows left out with --skip-bad-rows) are counted as not
     on the roster but never planned away: their officer may well be there.
+
+    With `book_rows` (--low-memory), `clients` holds only the clients that may move, and
+    `counts` and `book_branch_ids` say what the whole book of `book_rows` rows held.
     """
-    use_ids = branch_keys_use_ids(officers, clients)
+    rows = clients.height if book_rows is None else book_rows
+    if book_rows is not None and counts is None:
+        raise ValueError("a partial book needs the whole book's counts")
+    codes = (rows == 0 or (bool(clients["branch_id"].is_not_null().any())
+                           if book_branch_ids is None else book_branch_ids))
+    use_ids = branch_keys_use_ids(officers, codes)
     key = "branch_id" if use_ids else "branch"
     # A roster with no branch at all (one branch's own export) is one branch, of each bank in
     # a province-wide export; its clients are in it, whatever branch their own rows name.
@@ -89,7 +99,9 @@ def count_workload(
     roster = officers.with_columns(
         branch_key.alias("branch_key"), limit_expr(settings).alias("limit")
     )
-    if counts is not None and counts["accounts"].sum() != clients.height:
+    if counts is not None and counts["accounts"].sum() != rows:
+        if book_rows is not None:
+            raise ValueError("the counts of a partial book do not add up to its rows")
         counts = None
     if counts is None:
         counts = (  # (on the streaming engine: less held at once on a province-wide book)
@@ -126,7 +138,7 @@ def count_workload(
         roster, key, only_branch, single,
     )
     summary = {
-        "clients": clients.height,
+        "clients": rows,
         "officers": roster.height,
         "active_officers": int((roster["status"] == "active").sum()),
         "over": int(roster["over"].sum()),

@@ -1,0 +1,182 @@
+"""A client book read one part at a time, for books bigger than memory (``--low-memory``).
+
+Why: `check` and `plan` otherwise hold every client's cells while they validate them (about
+0.22 GB per million clients), which caps one machine at some 90M clients. Here the book is
+read twice, a part at a time, and what is held is the largest part, 12 bytes per client and the
+clients that may move:
+
+1. each part is read and validated as usual, then kept only as its counts per officer and a
+   64-bit hash of each client number (with its problems and notes);
+2. with the whole book's counts, each part is read and validated again and only the clients
+   that may move are kept: those whose officer is not an active officer of the roster within
+   the limit (so also those without one), and those whose client number another part also
+   holds (by hash).
+
+Client numbers held by several parts are then judged as a whole read judges them
+(`validate.repeated_clients`): an identical row counts once, other repeats are problems. The
+figures, tables and plan are those of reading the book whole, for about twice the time.
+
+A part is a folder's part (CSV or Parquet) or `SLICE_ROWS` rows of a Parquet file. A CSV file or
+a workbook is one part, read whole (a note says so: split it into a folder of parts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import polars as pl
+
+from caseload.config import ReadOptions, Settings
+from caseload.csv_parts import (
+    CSV_SUFFIX,
+    _same_columns,
+    _shifted,
+    _stacked,
+    csv_part_tables,
+    folder_parts,
+)
+from caseload.errors import InputError
+from caseload.load import LINE, RawTable, _check_path, _read_parquet, read_table
+from caseload.validate import (
+    ProblemGroup,
+    Validated,
+    problems_error,
+    repeated_clients,
+    validate_clients,
+)
+from caseload.workload import limit_expr
+
+SLICE_ROWS = 1_000_000  # rows of a Parquet file read at a time (about 0.25 GB of cells)
+_SEED = 7
+_KIND = "clients"
+
+
+def read_book(
+    path: str | os.PathLike[str], options: ReadOptions, wanted: Iterable[str],
+    roster: pl.DataFrame, settings: Settings,
+) -> Validated:
+    """The validated book as `check` and `plan` need it, holding only the clients that may move.
+
+    `roster` is the validated roster and `settings` give the limits: together they say whose
+    clients stay where they are, which need not be held.
+    """
+    path = Path(path)
+    wanted = tuple(wanted)
+    metas, groups, notes, counts, hashes, heights = [], [], [], [], [], []
+    rows, codes = 0, False
+    for raw in _part_tables(path, options, wanted):
+        metas.append(dataclasses.replace(raw, frame=raw.frame.clear()))
+        # (problems are refused below, for the whole book; repeats are judged over all parts)
+        part = validate_clients(raw, skip_bad_rows=True, judge_repeats=False)
+        del raw
+        groups += part.skipped
+        notes += part.notes
+        frame = part.frame
+        heights.append(frame.height)
+        rows += frame.height
+        codes = codes or bool(frame["branch_id"].is_not_null().any())
+        counts.append(part.officer_counts if part.officer_counts is not None else
+                      frame.group_by("officer_id").agg(pl.len().cast(pl.Int64).alias("accounts")))
+        hashes.append(frame.select(pl.col("client_id").hash(_SEED).alias("h")))
+        del part, frame
+    raw_meta = _book_table(path, metas)
+    per_officer = pl.concat(counts).group_by("officer_id").agg(pl.col("accounts").sum())
+    everywhere = pl.concat(hashes)
+    del hashes
+    repeated = everywhere.filter(pl.col("h").is_duplicated())["h"].unique().implode()
+    del everywhere
+
+    settled = (  # active officers within their limit: their clients stay, whatever happens
+        roster.with_columns(limit_expr(settings).alias("limit"))
+        .join(per_officer, on="officer_id", how="left")
+        .filter((pl.col("status") == "active")
+                & (pl.col("accounts").fill_null(0) <= pl.col("limit")))["officer_id"].implode()
+    )
+    may_move = ~pl.col("officer_id").is_in(settled).fill_null(False)
+    held_twice = pl.col("client_id").hash(_SEED).is_in(repeated)  # (or a 64-bit namesake)
+    kept = []
+    for height, raw in zip(heights, _part_tables(path, options, wanted), strict=True):
+        frame = validate_clients(raw, skip_bad_rows=True, judge_repeats=False).frame
+        del raw
+        if frame.height != height:
+            raise InputError(path, "changed while it was read (--low-memory reads it twice); "
+                                   "run the check again")
+        kept.append(frame.filter(may_move | held_twice))
+        del frame
+    book = pl.concat(kept, how="vertical")
+    del kept
+
+    problems, repeats, drop = repeated_clients(book.filter(held_twice), raw_meta)
+    groups = _merged(groups, raw_meta) + problems  # (as a whole read orders them)
+    if groups and not options.skip_bad_rows:
+        raise problems_error(raw_meta.path, groups)
+    gone = pl.col(LINE).is_in([n for g in problems for n in g.lines] + drop)
+    if problems or drop:
+        removed = book.filter(gone).group_by("officer_id").agg(pl.len().alias("gone"))
+        per_officer = (
+            per_officer.join(removed, on="officer_id", how="left", nulls_equal=True)
+            .select("officer_id", pl.col("accounts") - pl.col("gone").fill_null(0))
+            .filter(pl.col("accounts") > 0)
+        )
+        rows -= int(removed["gone"].sum())
+    return Validated(
+        book.filter(may_move & ~gone), raw_meta, skipped=groups,
+        notes=_merged(notes, raw_meta) + repeats, officer_counts=per_officer,
+        book_rows=rows, book_branch_ids=codes,
+    )
+
+
+def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...]) -> Iterator[RawTable]:
+    """The book's parts in order, each named as the book and its lines numbered across them."""
+    if path.is_dir():
+        suffix, parts = folder_parts(path)
+        if suffix == CSV_SUFFIX:
+            for table, firsts in csv_part_tables(_KIND, options, wanted, parts):
+                yield dataclasses.replace(table, path=str(path), parts=firsts)
+            return
+        offset, firsts, first = 0, [], None
+        for part in parts:
+            _check_path(part)
+            table = _read_parquet(part, _KIND, options, wanted)
+            if first is None:
+                first = dataclasses.replace(table, frame=table.frame.clear())
+            else:
+                _same_columns(first, parts[0], table, part)
+            firsts.append((part.name, offset + 1))
+            yield dataclasses.replace(_shifted(table, offset), path=str(path), parts=list(firsts))
+            offset += pl.scan_parquet(part).select(pl.len()).collect().item()
+    elif path.suffix.lower() == ".parquet":
+        _check_path(path)
+        table = _read_parquet(path, _KIND, options, wanted, rows=(0, SLICE_ROWS))
+        yield table
+        total = pl.scan_parquet(path).select(pl.len()).collect().item()
+        for start in range(SLICE_ROWS, total, SLICE_ROWS):
+            yield _read_parquet(path, _KIND, options, wanted, rows=(start, SLICE_ROWS))
+    else:
+        table = read_table(path, _KIND, options, wanted)
+        table.notes.append(f"--low-memory: {path.name} is read whole (a folder of parts, or "
+                           "a Parquet file, is read a part at a time)")
+        yield table
+
+
+def _book_table(path: Path, metas: list[RawTable]) -> RawTable:
+    """What the parts' tables say about the book as a whole (their rows are not kept)."""
+    if len(metas) == 1:
+        return metas[0]
+    book = _stacked(path, _KIND, metas, metas[-1].parts)
+    book.notes = list(dict.fromkeys(n for m in metas for n in m.notes))
+    return book
+
+
+def _merged(groups: list[ProblemGroup], book: RawTable) -> list[ProblemGroup]:
+    """One group per problem over the whole book, in the order of their first rows (as a
+    whole read reports them)."""
+    lines: dict[str, list[int]] = {}
+    for g in groups:
+        lines.setdefault(g.problem, []).extend(g.lines)
+    merged = [ProblemGroup(book.path, problem, len(at), sorted(at), book.unit, book.parts)
+              for problem, at in lines.items()]
+    return sorted(merged, key=lambda g: g.lines[0])

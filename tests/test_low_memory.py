@@ -1,0 +1,202 @@
+"""`--low-memory`: the client book read a part at a time, twice, holding only what may move.
+
+The promise is that nothing changes but memory and time: every test here runs the same
+command with and without the flag and compares what a user gets (JSON, exit code, stderr,
+plan file), byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from caseload import low_memory
+from caseload.check import load_inputs, run
+from caseload.cli import app
+from caseload.config import ReadOptions, Settings
+from caseload.errors import RowProblemsError
+from tests.conftest import AS_OF, SAMPLE, write_file
+
+OFFICERS = SAMPLE / "en" / "officers.csv"
+
+
+def _run(runner, *args: object) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _both(runner, command: str, officers: Path, clients: Path, *extra: object):
+    """The same command without and with --low-memory: ((code, out, err), (code, out, err))."""
+    args = [command, officers, clients, "--as-of", AS_OF, *extra]
+    return _run(runner, *args), _run(runner, *args, "--low-memory")
+
+
+def _sample_parts(tmp_path: Path, suffix: str, size: int = 1000) -> Path:
+    """The English sample book as a folder of parts of `size` rows."""
+    book = pl.read_csv(SAMPLE / "en" / "clients.csv", infer_schema=False)
+    folder = tmp_path / f"clients-{suffix}"
+    folder.mkdir()
+    for i, start in enumerate(range(0, book.height, size)):
+        part = book.slice(start, size)
+        target = folder / f"part-{i}.{suffix}"
+        part.write_csv(target) if suffix == "csv" else part.write_parquet(target)
+    return folder
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_folder_of_parts_gives_the_same_check(runner, tmp_path, suffix):
+    folder = _sample_parts(tmp_path, suffix)
+    whole, low = _both(runner, "check", OFFICERS, folder, "--format", "json")
+    assert whole[0] == low[0] == 1
+    assert low[1] == whole[1]
+    doc = json.loads(low[1])
+    assert doc["summary"]["clients"] == doc["inputs"][1]["rows_used"] == 6980
+    assert doc["transfers"]  # (a check with something to move: the held part matters)
+
+
+def test_a_parquet_file_read_in_slices_gives_the_same_check_and_plan(runner, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.setattr(low_memory, "SLICE_ROWS", 999)  # (7 slices, the last one short)
+    book = tmp_path / "clients.parquet"
+    pl.read_csv(SAMPLE / "en" / "clients.csv", infer_schema=False).write_parquet(book)
+    whole, low = _both(runner, "check", OFFICERS, book, "--format", "json")
+    assert (whole[0], whole[1]) == (low[0], low[1])
+    codes = [_run(runner, "plan", OFFICERS, book, "--as-of", AS_OF, "--out", tmp_path / name,
+                  *flags)[0] for name, flags in (("whole.csv", []), ("low.csv", ["--low-memory"]))]
+    assert codes[0] == codes[1]
+    whole_moves = (tmp_path / "whole.csv").read_bytes()
+    assert (tmp_path / "low.csv").read_bytes() == whole_moves
+    assert whole_moves.count(b"\n") > 100
+
+
+def test_the_plan_file_and_tables_are_the_same_from_csv_parts(runner, tmp_path):
+    folder = _sample_parts(tmp_path, "csv", 700)
+    for flags in ([], ["--low-memory"]):
+        code, out, _ = _run(runner, "plan", OFFICERS, folder, "--as-of", AS_OF, "--out",
+                            tmp_path / f"moves{len(flags)}.xlsx", *flags)
+        assert code in (0, 1)
+        if not flags:
+            tables = out
+    assert out.replace("moves1.xlsx", "moves0.xlsx") == tables
+    assert (tmp_path / "moves0.xlsx").read_bytes() == (tmp_path / "moves1.xlsx").read_bytes()
+
+
+def test_one_csv_file_is_read_whole_and_says_so(runner):
+    whole, low = _both(runner, "check", OFFICERS, SAMPLE / "en" / "clients.csv", "-f", "json")
+    assert low[:2] == whole[:2]
+    assert "--low-memory: clients.csv is read whole" in low[2]
+
+
+# ---------------------------------------------------------------- problems, as a whole read
+
+
+def _book(tmp_path: Path, parts: list[str]) -> tuple[Path, Path]:
+    roster = write_file(tmp_path / "officers.csv",
+                        "officer_id,name,branch,status\n"
+                        "001,Wang,North,active\n002,Li,North,active\n003,Zhao,North,departed\n")
+    folder = tmp_path / "clients"
+    for i, rows in enumerate(parts):
+        write_file(folder / f"b-{i + 1}.csv", "client_id,officer_id,balance\n" + rows)
+    return roster, folder
+
+
+def test_an_identical_row_in_two_parts_counts_once(runner, tmp_path):
+    roster, folder = _book(tmp_path, ["C1,001,10\nC2,003,20\n", "C3,002,5\nC2,003,20\n"])
+    whole, low = _both(runner, "check", roster, folder, "-f", "json", "--threshold", "1")
+    assert low == whole
+    doc = json.loads(low[1])
+    assert doc["summary"]["clients"] == 3
+    assert doc["inputs"][1]["notes"][0]["problem"] == "identical client row repeated, counted once"
+
+
+def test_a_client_under_two_officers_in_two_parts_is_refused_alike(runner, tmp_path):
+    roster, folder = _book(tmp_path, ["C1,001,10\nC2,001,20\n", "C3,002,5\nC2,002,20\n"])
+    whole, low = _both(runner, "check", roster, folder)
+    assert whole[0] == low[0] == 2
+    assert low[2] == whole[2]
+    assert "C2 under different officers (b-1.csv line 3; b-2.csv line 3)" in low[2]
+    whole, low = _both(runner, "check", roster, folder, "-f", "json", "--skip-bad-rows")
+    assert low == whole
+    assert json.loads(low[1])["summary"]["clients"] == 2
+
+
+def test_a_bad_row_in_a_later_part_is_refused_alike(runner, tmp_path):
+    roster, folder = _book(tmp_path, ["C1,001,10\n", "C2,001,x\nC3,,5\n", "C4,002,1\n"])
+    whole, low = _both(runner, "check", roster, folder)
+    assert whole[0] == low[0] == 2
+    assert low[2] == whole[2]
+    assert "b-2.csv line 2" in low[2]
+    whole, low = _both(runner, "check", roster, folder, "-f", "json", "--skip-bad-rows")
+    assert low == whole
+
+
+def test_a_part_that_changes_between_the_two_readings_is_refused(tmp_path, monkeypatch):
+    roster, folder = _book(tmp_path, ["C1,001,10\n", "C2,003,20\n"])
+    read = low_memory._part_tables
+    calls = []
+
+    def changing(path, options, wanted):
+        calls.append(path)
+        if len(calls) == 2:  # the second reading: a row more in a part
+            write_file(folder / "b-2.csv", "client_id,officer_id,balance\nC2,003,20\nC5,1,1\n")
+        return read(path, options, wanted)
+
+    monkeypatch.setattr(low_memory, "_part_tables", changing)
+    with pytest.raises(Exception, match="changed while it was read"):
+        load_inputs(roster, folder, ReadOptions(low_memory=True), settings=Settings())
+
+
+# ---------------------------------------------------------------- any book, any parts
+
+ROSTER = ("officer_id,name,branch,status,capacity\n"
+          "1,A,N,active,3\n2,B,N,active,4\n3,C,S,active,2\n4,D,S,departed,\n5,E,N,leave,\n")
+
+
+@st.composite
+def books(draw):
+    """A small book in parts: repeats, blank numbers, bad balances, unknown and departed
+    officers, households."""
+    n = draw(st.integers(0, 24))
+    ids = draw(st.lists(st.sampled_from([f"C{i}" for i in range(18)] + [""]), min_size=n,
+                        max_size=n))
+    rows = []
+    for cid in ids:
+        officer = draw(st.sampled_from(["1", "2", "3", "4", "5", "9", ""]))
+        group = draw(st.sampled_from(["", "", "H1", "H2"]))
+        rows.append(f"{cid},{officer},{group},{draw(st.sampled_from(['1', '2', '1', 'x']))}")
+    cuts = sorted(draw(st.lists(st.integers(0, n), max_size=3)))
+    bounds = [0, *cuts, n]
+    return [rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _outcome(roster: Path, folder: Path, read: ReadOptions) -> dict | str:
+    try:
+        inputs = load_inputs(roster, folder, read, settings=SETTINGS)
+    except RowProblemsError as exc:
+        return exc.message + "\n" + "\n".join(exc.details)
+    report = run(inputs, SETTINGS).report.to_json()
+    return report
+
+
+SETTINGS = Settings(as_of=dt.date(2026, 11, 20), threshold=3)
+
+
+@settings(max_examples=int(os.environ.get("PLAN_EXAMPLES", "60")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=books(), skip=st.booleans())
+def test_any_book_in_any_parts_gives_what_a_whole_read_gives(tmp_path_factory, parts, skip):
+    folder = tmp_path_factory.mktemp("book")
+    roster = write_file(folder / "officers.csv", ROSTER)
+    for i, rows in enumerate(parts):
+        write_file(folder / "clients" / f"p{i}.csv",
+                   "client_id,officer_id,group_id,balance\n" + "".join(r + "\n" for r in rows))
+    whole = _outcome(roster, folder / "clients", ReadOptions(skip_bad_rows=skip))
+    low = _outcome(roster, folder / "clients", ReadOptions(skip_bad_rows=skip, low_memory=True))
+    assert low == whole
