@@ -16,8 +16,8 @@ Client numbers held by several parts are then judged as a whole read judges them
 (`validate.repeated_clients`): an identical row counts once, other repeats are problems. The
 figures, tables and plan are those of reading the book whole, for about twice the time.
 
-A part is a folder's part (CSV or Parquet) or `SLICE_ROWS` rows of a Parquet file. A CSV file or
-a workbook is one part, read whole (a note says so: split it into a folder of parts).
+A part is a CSV part of a folder, or `SLICE_ROWS` rows of a Parquet file or part. A CSV file
+or a workbook is one part, read whole (a note says so: split it into a folder of parts).
 """
 
 from __future__ import annotations
@@ -140,26 +140,34 @@ def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...]) -> I
         offset, firsts, first = 0, [], None
         for part in parts:
             _check_path(part)
-            table = _read_parquet(part, _KIND, options, wanted)
-            if first is None:
-                first = dataclasses.replace(table, frame=table.frame.clear())
-            else:
-                _same_columns(first, parts[0], table, part)
             firsts.append((part.name, offset + 1))
-            yield dataclasses.replace(_shifted(table, offset), path=str(path), parts=list(firsts))
-            offset += pl.scan_parquet(part).select(pl.len()).collect().item()
+            for table in _slices(part, options, wanted):
+                if first is None:
+                    first = dataclasses.replace(table, frame=table.frame.clear())
+                else:
+                    _same_columns(first, parts[0], table, part)
+                yield dataclasses.replace(_shifted(table, offset), path=str(path),
+                                          parts=list(firsts))
+            offset += _rows(part)
     elif path.suffix.lower() == ".parquet":
         _check_path(path)
-        table = _read_parquet(path, _KIND, options, wanted, rows=(0, SLICE_ROWS))
-        yield table
-        total = pl.scan_parquet(path).select(pl.len()).collect().item()
-        for start in range(SLICE_ROWS, total, SLICE_ROWS):
-            yield _read_parquet(path, _KIND, options, wanted, rows=(start, SLICE_ROWS))
+        yield from _slices(path, options, wanted)
     else:
         table = read_table(path, _KIND, options, wanted)
         table.notes.append(f"--low-memory: {path.name} is read whole (a folder of parts, or "
                            "a Parquet file, is read a part at a time)")
         yield table
+
+
+def _slices(path: Path, options: ReadOptions, wanted: tuple[str, ...]) -> Iterator[RawTable]:
+    """A Parquet file `SLICE_ROWS` rows at a time (at least once: an empty file has a header)."""
+    yield _read_parquet(path, _KIND, options, wanted, rows=(0, SLICE_ROWS))
+    for start in range(SLICE_ROWS, _rows(path), SLICE_ROWS):
+        yield _read_parquet(path, _KIND, options, wanted, rows=(start, SLICE_ROWS))
+
+
+def _rows(path: Path) -> int:
+    return pl.scan_parquet(path).select(pl.len()).collect().item()
 
 
 def _book_table(path: Path, metas: list[RawTable]) -> RawTable:
