@@ -16,8 +16,8 @@ Client numbers held by several parts are then judged as a whole read judges them
 (`validate.repeated_clients`): an identical row counts once, other repeats are problems. The
 figures, tables and plan are those of reading the book whole, for about twice the time.
 
-A part is a CSV part of a folder, or `SLICE_ROWS` rows of a Parquet file or part. A CSV file
-or a workbook is one part, read whole (a note says so: split it into a folder of parts).
+A part is a CSV part of a folder, `SLICE_BYTES` of a CSV file (`csv_slices`), or `SLICE_ROWS`
+rows of a Parquet file or part. A workbook is one part, read whole (a note says so).
 """
 
 from __future__ import annotations
@@ -38,8 +38,16 @@ from caseload.csv_parts import (
     csv_part_tables,
     folder_parts,
 )
+from caseload.csv_slices import csv_slices
 from caseload.errors import InputError
-from caseload.load import LINE, RawTable, _check_path, _read_parquet, read_table
+from caseload.load import (
+    EXCEL_SUFFIXES,
+    LINE,
+    RawTable,
+    _check_path,
+    _read_parquet,
+    read_table,
+)
 from caseload.validate import (
     ProblemGroup,
     Validated,
@@ -50,6 +58,7 @@ from caseload.validate import (
 from caseload.workload import limit_expr
 
 SLICE_ROWS = 1_000_000  # rows of a Parquet file read at a time (about 0.25 GB of cells)
+SLICE_BYTES = 64 << 20  # bytes of a CSV file read at a time (some 500,000 clients)
 _SEED = 7
 _KIND = "clients"
 
@@ -152,11 +161,14 @@ def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...]) -> I
     elif path.suffix.lower() == ".parquet":
         _check_path(path)
         yield from _slices(path, options, wanted)
-    else:
+    elif path.suffix.lower() in EXCEL_SUFFIXES:
         table = read_table(path, _KIND, options, wanted)
-        table.notes.append(f"--low-memory: {path.name} is read whole (a folder of parts, or "
-                           "a Parquet file, is read a part at a time)")
+        table.notes.append(f"--low-memory: {path.name} is read whole (a workbook is not cut; "
+                           "save it as CSV or Parquet)")
         yield table
+    else:
+        _check_path(path)
+        yield from csv_slices(path, _KIND, options, wanted, SLICE_BYTES)
 
 
 def _slices(path: Path, options: ReadOptions, wanted: tuple[str, ...]) -> Iterator[RawTable]:

@@ -89,10 +89,15 @@ def test_the_plan_file_and_tables_are_the_same_from_csv_parts(runner, tmp_path):
     assert (tmp_path / "moves0.xlsx").read_bytes() == (tmp_path / "moves1.xlsx").read_bytes()
 
 
-def test_one_csv_file_is_read_whole_and_says_so(runner):
-    whole, low = _both(runner, "check", OFFICERS, SAMPLE / "en" / "clients.csv", "-f", "json")
-    assert low[:2] == whole[:2]
-    assert "--low-memory: clients.csv is read whole" in low[2]
+@pytest.mark.parametrize("book", [SAMPLE / "en" / "clients.csv", SAMPLE / "clients.csv"])
+@pytest.mark.parametrize("size", [2000, 65536, 1 << 30])
+def test_one_csv_file_read_in_slices_gives_the_same_check(runner, monkeypatch, book, size):
+    # (the Chinese sample: GB18030, a title line, CRLF, a 合计 line at the end)
+    monkeypatch.setattr(low_memory, "SLICE_BYTES", size)
+    officers = OFFICERS if book.parent.name == "en" else SAMPLE / "officers.csv"
+    whole, low = _both(runner, "check", officers, book, "-f", "json")
+    assert low == whole
+    assert json.loads(low[1])["summary"]["clients"] == 6980
 
 
 # ---------------------------------------------------------------- problems, as a whole read
@@ -171,7 +176,9 @@ def books(draw):
     for cid in ids:
         officer = draw(st.sampled_from(["1", "2", "3", "4", "5", "9", ""]))
         group = draw(st.sampled_from(["", "", "H1", "H2"]))
-        rows.append(f"{cid},{officer},{group},{draw(st.sampled_from(['1', '2', '1', 'x']))}")
+        balance = draw(st.sampled_from(['1', '2', '1', 'x']))
+        note = draw(st.sampled_from(["", "a", '"b,\nc"', '"d\n""e"""']))  # (breaks in quotes)
+        rows.append(f"{cid},{officer},{group},{balance},{note}")
     cuts = sorted(draw(st.lists(st.integers(0, n), max_size=3)))
     bounds = [0, *cuts, n]
     return [rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
@@ -191,13 +198,28 @@ SETTINGS = Settings(as_of=dt.date(2026, 11, 20), threshold=3)
 
 @settings(max_examples=int(os.environ.get("PLAN_EXAMPLES", "60")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(parts=books(), skip=st.booleans())
-def test_any_book_in_any_parts_gives_what_a_whole_read_gives(tmp_path_factory, parts, skip):
+@given(parts=books(), skip=st.booleans(), size=st.integers(1, 120))
+def test_any_book_in_any_parts_gives_what_a_whole_read_gives(tmp_path_factory, parts, skip,
+                                                             size):
     folder = tmp_path_factory.mktemp("book")
     roster = write_file(folder / "officers.csv", ROSTER)
+    header = "client_id,officer_id,group_id,balance,note\n"
     for i, rows in enumerate(parts):
-        write_file(folder / "clients" / f"p{i}.csv",
-                   "client_id,officer_id,group_id,balance\n" + "".join(r + "\n" for r in rows))
-    whole = _outcome(roster, folder / "clients", ReadOptions(skip_bad_rows=skip))
-    low = _outcome(roster, folder / "clients", ReadOptions(skip_bad_rows=skip, low_memory=True))
+        write_file(folder / "clients" / f"p{i}.csv", header + "".join(r + "\n" for r in rows))
+    one = write_file(folder / "one.csv", header + "".join(r + "\n" for p in parts for r in p))
+    whole = ReadOptions(skip_bad_rows=skip)
+    low = ReadOptions(skip_bad_rows=skip, low_memory=True)
+    assert _outcome(roster, folder / "clients", low) == _outcome(roster, folder / "clients", whole)
+    kept, low_memory.SLICE_BYTES = low_memory.SLICE_BYTES, size  # (one file, in slices)
+    try:
+        assert _outcome(roster, one, low) == _outcome(roster, one, whole)
+    finally:
+        low_memory.SLICE_BYTES = kept
+
+
+def test_slices_of_a_file_with_a_title_line_keep_the_header_row_given(runner, monkeypatch):
+    monkeypatch.setattr(low_memory, "SLICE_BYTES", 5000)
+    whole, low = _both(runner, "check", SAMPLE / "officers.csv", SAMPLE / "clients.csv",
+                       "-f", "json", "--header-row", "2")
     assert low == whole
+    assert json.loads(low[1])["inputs"][1]["total_lines"] == [6983]
