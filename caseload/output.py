@@ -30,7 +30,7 @@ def check_target(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike
             raise CaseloadError(f"{target}: is one of the inputs; inputs are never overwritten")
     if target.is_dir():
         raise CaseloadError(f"{target}: is a directory")
-    if target.exists() and not force:
+    if target.is_file() and not force:  # (a device such as /dev/null is written, not replaced)
         raise CaseloadError(f"{target}: already exists (use --force to replace it)")
     if not target.parent.exists():
         raise CaseloadError(f"{target}: folder {target.parent} does not exist")
@@ -48,7 +48,15 @@ def _mode_for(target: Path) -> int:
 
 @contextmanager
 def atomic_writer(target: Path) -> Iterator[BinaryIO]:
-    """A temporary file beside the target, renamed into place once written in full."""
+    """A temporary file beside the target, renamed into place once written in full.
+
+    A target that exists but is no regular file (/dev/null, a pipe) is written to as it is:
+    renaming a file over it would replace the device itself.
+    """
+    if target.exists() and not target.is_file():
+        with target.open("wb") as fh:
+            yield fh
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

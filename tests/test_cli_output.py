@@ -70,3 +70,17 @@ def test_quiet_markdown_leaves_out_the_transfers_as_the_table_does(runner):
     assert "## Suggested transfers" in full.stdout
     assert "## Suggested transfers" not in quiet.stdout
     assert "## Officers over and near the limit" in quiet.stdout
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")
+def test_a_plan_written_to_dev_null_leaves_the_device_in_place(runner):
+    import stat
+
+    from caseload.cli import app
+
+    for extra in ([], ["--force"]):
+        result = runner.invoke(app, ["plan", str(SAMPLE / "officers.csv"),
+                                     str(SAMPLE / "clients.csv"), "--as-of", AS_OF,
+                                     "--out", "/dev/null", *extra])
+        assert result.exit_code in (0, 1), result.stderr
+        assert stat.S_ISCHR(os.stat("/dev/null").st_mode)  # (not replaced by a plan file)
