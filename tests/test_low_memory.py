@@ -223,3 +223,16 @@ def test_slices_of_a_file_with_a_title_line_keep_the_header_row_given(runner, mo
                        "-f", "json", "--header-row", "2")
     assert low == whole
     assert json.loads(low[1])["inputs"][1]["total_lines"] == [6983]
+
+
+def test_low_memory_asks_the_allocator_to_hand_memory_back_unless_told_otherwise(
+        runner, monkeypatch):
+    monkeypatch.delenv("_RJEM_MALLOC_CONF", raising=False)
+    code, _, _ = _run(runner, "check", OFFICERS, SAMPLE / "en" / "clients.csv", "--low-memory",
+                      "--as-of", AS_OF, "-f", "json")
+    assert code == 1
+    assert os.environ["_RJEM_MALLOC_CONF"] == "dirty_decay_ms:0,muzzy_decay_ms:0"
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "narenas:2")
+    _run(runner, "plan", OFFICERS, SAMPLE / "en" / "clients.csv", "--low-memory", "--as-of",
+         AS_OF, "--out", "/dev/null")
+    assert os.environ["_RJEM_MALLOC_CONF"] == "narenas:2"
