@@ -226,7 +226,7 @@ def test_slices_of_a_file_with_a_title_line_keep_the_header_row_given(runner, mo
 
 
 def test_low_memory_asks_the_allocator_to_hand_memory_back_unless_told_otherwise(
-        runner, monkeypatch):
+        runner, monkeypatch, tmp_path):
     monkeypatch.delenv("_RJEM_MALLOC_CONF", raising=False)
     code, _, _ = _run(runner, "check", OFFICERS, SAMPLE / "en" / "clients.csv", "--low-memory",
                       "--as-of", AS_OF, "-f", "json")
@@ -234,5 +234,5 @@ def test_low_memory_asks_the_allocator_to_hand_memory_back_unless_told_otherwise
     assert os.environ["_RJEM_MALLOC_CONF"] == "dirty_decay_ms:0,muzzy_decay_ms:0"
     monkeypatch.setenv("_RJEM_MALLOC_CONF", "narenas:2")
     _run(runner, "plan", OFFICERS, SAMPLE / "en" / "clients.csv", "--low-memory", "--as-of",
-         AS_OF, "--out", "/dev/null")
+         AS_OF, "--out", tmp_path / "moves.csv")
     assert os.environ["_RJEM_MALLOC_CONF"] == "narenas:2"
