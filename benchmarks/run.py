@@ -24,6 +24,7 @@ The contenders at each size:
 
 * ``check``   ``caseload check OFFICERS CLIENTS --format json --as-of 2026-11-20`` (to /dev/null)
 * ``plan``    ``caseload plan OFFICERS CLIENTS --out TMP --force --as-of 2026-11-20``
+* ``check --low-memory``, ``plan --low-memory``: the same, reading the book a slice at a time
 * ``floor``   ``floor_polars.py``: the least work anyone must do (read the officer columns,
   count per officer, join onto the roster) done the fastest honest polars way
 * ``pandas``  ``floor_pandas.py``: the same count with pandas
@@ -75,6 +76,7 @@ GENERATOR = ROOT / "scripts" / "generate_data.py"
 SAMPLE = ROOT / "sample_data"
 AS_OF = "2026-11-20"
 FLOOR = "floor"
+LOW_CHECK, LOW_PLAN = "check --low-memory", "plan --low-memory"
 ONE_M = 1_000_000
 FIVE_M = 5_000_000
 # "Grows ~linearly": the growth exponent of time above start-up, ln(t2/t1) / ln(n2/n1), where 1
@@ -211,6 +213,10 @@ def size_contenders(folder: Path, fmt: str, caseload: str, plan_out: Path) -> li
                   (0, 1)),
         Contender("plan", [caseload, "plan", o, c, "--out", str(plan_out), "--force",
                            "--as-of", AS_OF], (0, 1)),
+        Contender(LOW_CHECK, [caseload, "check", o, c, "--format", "json", "--as-of", AS_OF,
+                              "--low-memory"], (0, 1)),
+        Contender(LOW_PLAN, [caseload, "plan", o, c, "--out", str(plan_out), "--force",
+                             "--as-of", AS_OF, "--low-memory"], (0, 1)),
         Contender(FLOOR, [py, str(HERE / "floor_polars.py"), o, c]),
         Contender("pandas", [py, str(HERE / "floor_pandas.py"), o, c]),
         Contender("duckdb", [py, str(HERE / "floor_duckdb.py"), o, c]),
@@ -222,7 +228,7 @@ def agree(contenders: list[Contender], env: dict[str, str], tmp: Path,
     """The untimed first pass: every floor and `check` once; their counts must match."""
     seen: dict[str, dict] = {}
     for c in contenders:
-        if c.name == "plan":
+        if c.name.startswith("plan"):
             continue
         out_path = tmp / f"agree-{c.name}.out"
         with out_path.open("wb") as out:
@@ -231,7 +237,7 @@ def agree(contenders: list[Contender], env: dict[str, str], tmp: Path,
             c.error = f"exit {run.returncode}: {run.stderr.strip()[-500:]}"
             _log(f"  {c.name} FAILED: {c.error}")
             continue
-        if c.name == "check":
+        if c.name.startswith("check"):
             done = subprocess.run([sys.executable, "-c", CHECK_SUMMARY, str(out_path)],
                                   capture_output=True, text=True, env=env, cwd=NEUTRAL_CWD)
             text = done.stdout
@@ -435,6 +441,10 @@ def targets(result: dict) -> list[dict]:
         add(6, f"{label}: plan / floor (time)", time(tools, "plan", FLOOR), 2.5)
         add(6, f"{label}: check / floor (peak memory)", memory(tools, "check", FLOOR), 2.5)
         add(6, f"{label}: plan / floor (peak memory)", memory(tools, "plan", FLOOR), 2.5)
+        add(6, f"{label}: check --low-memory / floor (peak memory)",
+            memory(tools, LOW_CHECK, FLOOR), 2.5)
+        add(6, f"{label}: plan --low-memory / floor (peak memory)",
+            memory(tools, LOW_PLAN, FLOOR), 2.5)
     add(6, "--help / bare import (time)", time(startup, "help", "import"), 1.0)
     for name in ("check", "plan"):
         add(6, f"{name} ~linear 100k->5M (cost per client, 1M->5M / 100k->1M)",
