@@ -50,10 +50,17 @@ def load_inputs(
     are detected unless `officer_read` says otherwise. `client_names` keeps the client-name
     column (for a plan a branch head reviews); other personal columns are always dropped.
     With `read.low_memory`, the client book is read a part at a time and only the clients that
-    may move are held (`low_memory`); the limits in `settings` say which those are.
+    may move are held (`low_memory`); the limits in `settings` say which those are. With
+    `settings`, a book too big for the memory available is read so too, with a note.
     """
     wanted = CLIENT_COLUMNS_FOR_PLANNING + (("client_name",) if client_names else ())
     read = read or ReadOptions()
+    switched = None
+    if not read.low_memory and settings is not None:
+        from caseload.low_memory import too_big
+
+        if (switched := too_big(clients_path)) is not None:
+            read = dataclasses.replace(read, low_memory=True)
     officer_read = officer_read or dataclasses.replace(read, header_row=None, sheet=None)
     officers_raw = read_table(officers_path, "officers", officer_read)
     roster_headers = officers_raw.headers
@@ -74,6 +81,8 @@ def load_inputs(
 
         clients = read_book(clients_path, read, wanted, officers.frame, settings or Settings())
         _same_bank_columns(roster_headers, clients.raw.headers, officers_path, clients_path)
+        if switched:
+            clients.raw.notes.append(switched)
         return Inputs(officers, clients)
     try:
         clients = validate_clients(clients_raw, read.skip_bad_rows)

@@ -61,6 +61,59 @@ SLICE_ROWS = 1_000_000  # rows of a Parquet file read at a time (about 0.25 GB o
 SLICE_BYTES = 64 << 20  # bytes of a CSV file read at a time (some 500,000 clients)
 _SEED = 7
 _KIND = "clients"
+# What a whole read holds at its peak per client (measured: 0.22-0.30 GB per million), and the
+# share of the memory available that it may take before the book is read a part at a time.
+BYTES_PER_CLIENT = 320
+_SHARE = 0.8
+
+
+def too_big(path: str | os.PathLike[str]) -> str | None:
+    """Why a whole read of this book would not fit in the memory available; None if it would.
+
+    A cron job killed for want of memory says nothing at all, so `check` and `plan` read such a
+    book a part at a time instead (the output is the same). Clients are estimated from the
+    file: Parquet says its rows, a CSV its size over its first lines' length.
+    """
+    available = available_bytes()
+    clients = _clients_in(Path(path))
+    if available is None or clients is None:
+        return None
+    need = clients * BYTES_PER_CLIENT
+    if need <= _SHARE * available:
+        return None
+    return (f"about {clients:,} clients would need some {need / 2**30:.1f} GB, and "
+            f"{available / 2**30:.1f} GB is available: read a part at a time (--low-memory)")
+
+
+def available_bytes() -> int | None:
+    """MemAvailable of Linux (free memory plus what the page cache would give back)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _clients_in(path: Path) -> int | None:
+    """About how many clients the book holds (None: a workbook, or not known)."""
+    try:
+        if path.is_dir():
+            suffix, parts = folder_parts(path)
+        else:
+            suffix, parts = path.suffix.lower(), [path]
+        if suffix == ".parquet":
+            return sum(_rows(part) for part in parts)
+        if suffix in EXCEL_SUFFIXES:
+            return None
+        with parts[0].open("rb") as fh:
+            head = fh.read(1 << 20)
+        line = len(head) / max(head.count(b"\n"), 1)
+        return int(sum(part.stat().st_size for part in parts) / line)
+    except Exception:  # (a file that cannot be read is reported by the read itself)
+        return None
 
 
 def read_book(

@@ -236,3 +236,36 @@ def test_low_memory_asks_the_allocator_to_hand_memory_back_unless_told_otherwise
     _run(runner, "plan", OFFICERS, SAMPLE / "en" / "clients.csv", "--low-memory", "--as-of",
          AS_OF, "--out", tmp_path / "moves.csv")
     assert os.environ["_RJEM_MALLOC_CONF"] == "narenas:2"
+
+
+# ---------------------------------------------------------------- too big to read whole
+
+
+def test_a_book_too_big_for_the_memory_available_is_read_a_part_at_a_time(runner,
+                                                                          monkeypatch):
+    book = SAMPLE / "en" / "clients.csv"
+    whole = _run(runner, "check", OFFICERS, book, "--as-of", AS_OF, "-f", "json")
+    read = []
+    real = low_memory.read_book
+    monkeypatch.setattr(low_memory, "read_book", lambda *a, **k: read.append(1) or real(*a, **k))
+    assert not read and "--low-memory" not in whole[2]
+    monkeypatch.setattr(low_memory, "available_bytes", lambda: 2 << 20)  # 2 MB free
+    code, out, err = _run(runner, "check", OFFICERS, book, "--as-of", AS_OF, "-f", "json")
+    assert (code, out) == whole[:2]
+    assert read == [1]
+    assert "clients would need some 0.0 GB, and 0.0 GB is available: read a part at a time " \
+           "(--low-memory)" in err
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_the_clients_of_a_book_are_estimated_from_its_files(tmp_path, suffix, monkeypatch):
+    folder = _sample_parts(tmp_path, suffix)
+    monkeypatch.setattr(low_memory, "available_bytes", lambda: 10 << 30)
+    assert low_memory.too_big(folder) is None
+    monkeypatch.setattr(low_memory, "available_bytes", lambda: 1 << 20)
+    estimate = low_memory._clients_in(folder)
+    assert 6980 * 0.8 < estimate < 6980 * 1.25  # (a CSV: from its first lines' length)
+    assert low_memory.too_big(folder).startswith(f"about {estimate:,} clients")
+    monkeypatch.setattr(low_memory, "available_bytes", lambda: None)  # (not Linux)
+    assert low_memory.too_big(folder) is None
+    assert low_memory._clients_in(tmp_path / "missing.csv") is None
