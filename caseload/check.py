@@ -69,23 +69,24 @@ def load_inputs(
         clients_raw = read_table(clients_path, "clients", read, wanted=wanted)
         _same_bank_columns(roster_headers, clients_raw.headers, officers_path, clients_path)
     problems: list[RowProblemsError] = []
+    officers = None
     try:
         officers = validate_officers(officers_raw, read.skip_bad_rows)
     except RowProblemsError as exc:
         problems.append(exc)
     del officers_raw
-    if clients_raw is None:
-        if problems:  # (the roster says which clients to keep: without it, nothing to read for)
-            raise problems[0]
-        from caseload.low_memory import read_book
-
-        clients = read_book(clients_path, read, wanted, officers.frame, settings or Settings())
-        _same_bank_columns(roster_headers, clients.raw.headers, officers_path, clients_path)
-        if switched:
-            clients.raw.notes.append(switched)
-        return Inputs(officers, clients)
     try:
-        clients = validate_clients(clients_raw, read.skip_bad_rows)
+        if clients_raw is not None:
+            clients = validate_clients(clients_raw, read.skip_bad_rows)
+        else:
+            from caseload.low_memory import read_book
+
+            clients = read_book(  # (without a roster, only validated: problems said together)
+                clients_path, read, wanted, officers.frame if officers else None,
+                settings or Settings(), lambda headers: _same_bank_columns(
+                    roster_headers, headers, officers_path, clients_path))
+            if switched:
+                clients.raw.notes.append(switched)
     except RowProblemsError as exc:
         problems.append(exc)
     del clients_raw  # (its text cells are freed once typed)

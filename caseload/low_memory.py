@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -32,7 +32,6 @@ import polars as pl
 from caseload.config import ReadOptions, Settings
 from caseload.csv_parts import (
     CSV_SUFFIX,
-    _same_columns,
     _shifted,
     _stacked,
     csv_part_tables,
@@ -118,18 +117,23 @@ def _clients_in(path: Path) -> int | None:
 
 def read_book(
     path: str | os.PathLike[str], options: ReadOptions, wanted: Iterable[str],
-    roster: pl.DataFrame, settings: Settings,
+    roster: pl.DataFrame | None, settings: Settings,
+    headers_seen: Callable[[dict[str, str]], None] | None = None,
 ) -> Validated:
     """The validated book as `check` and `plan` need it, holding only the clients that may move.
 
     `roster` is the validated roster and `settings` give the limits: together they say whose
-    clients stay where they are, which need not be held.
+    clients stay where they are, which need not be held. Without a roster (it had problems)
+    the book is only validated, so that its problems are reported with the roster's.
+    `headers_seen` is shown the first part's headers before any row is looked at.
     """
     path = Path(path)
     wanted = tuple(wanted)
     metas, groups, notes, counts, hashes, heights = [], [], [], [], [], []
-    rows, codes = 0, False
+    rows = with_codes = 0
     for raw in _part_tables(path, options, wanted):
+        if not metas and headers_seen is not None:
+            headers_seen(raw.headers)
         metas.append(dataclasses.replace(raw, frame=raw.frame.clear()))
         # (problems are refused below, for the whole book; repeats are judged over all parts)
         part = validate_clients(raw, skip_bad_rows=True, judge_repeats=False)
@@ -139,7 +143,7 @@ def read_book(
         frame = part.frame
         heights.append(frame.height)
         rows += frame.height
-        codes = codes or bool(frame["branch_id"].is_not_null().any())
+        with_codes += frame.height - frame["branch_id"].null_count()
         counts.append(part.officer_counts if part.officer_counts is not None else
                       frame.group_by("officer_id").agg(pl.len().cast(pl.Int64).alias("accounts")))
         hashes.append(frame.select(pl.col("client_id").hash(_SEED).alias("h")))
@@ -151,13 +155,17 @@ def read_book(
     repeated = everywhere.filter(pl.col("h").is_duplicated())["h"].unique().implode()
     del everywhere
 
-    settled = (  # active officers within their limit: their clients stay, whatever happens
-        roster.with_columns(limit_expr(settings).alias("limit"))
-        .join(per_officer, on="officer_id", how="left")
-        .filter((pl.col("status") == "active")
-                & (pl.col("accounts").fill_null(0) <= pl.col("limit")))["officer_id"].implode()
-    )
-    may_move = ~pl.col("officer_id").is_in(settled).fill_null(False)
+    if roster is None:
+        may_move = pl.lit(False)
+    else:
+        settled = (  # active officers within their limit: their clients stay, whatever happens
+            roster.with_columns(limit_expr(settings).alias("limit"))
+            .join(per_officer, on="officer_id", how="left")
+            .filter((pl.col("status") == "active")
+                    & (pl.col("accounts").fill_null(0) <= pl.col("limit")))["officer_id"]
+            .implode()
+        )
+        may_move = ~pl.col("officer_id").is_in(settled).fill_null(False)
     held_twice = pl.col("client_id").hash(_SEED).is_in(repeated)  # (or a 64-bit namesake)
     kept = []
     for height, raw in zip(heights, _part_tables(path, options, wanted), strict=True):
@@ -184,10 +192,11 @@ def read_book(
             .filter(pl.col("accounts") > 0)
         )
         rows -= int(removed["gone"].sum())
+        with_codes -= book.filter(gone & pl.col("branch_id").is_not_null()).height
     return Validated(
         book.filter(may_move & ~gone), raw_meta, skipped=groups,
         notes=_merged(notes, raw_meta) + repeats, officer_counts=per_officer,
-        book_rows=rows, book_branch_ids=codes,
+        book_rows=rows, book_branch_ids=with_codes > 0,
     )
 
 
@@ -199,15 +208,14 @@ def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...]) -> I
             for table, firsts in csv_part_tables(_KIND, options, wanted, parts):
                 yield dataclasses.replace(table, path=str(path), parts=firsts)
             return
-        offset, firsts, first = 0, [], None
+        offset, firsts = 0, []
+        schema = _schema(path, parts[0], "is not a readable Parquet file")
         for part in parts:
             _check_path(part)
+            if _schema(path, part, _NOT_ONE_TABLE) != schema:  # (as a whole read refuses them)
+                raise InputError(path, _NOT_ONE_TABLE)
             firsts.append((part.name, offset + 1))
-            for table in _slices(part, options, wanted):
-                if first is None:
-                    first = dataclasses.replace(table, frame=table.frame.clear())
-                else:
-                    _same_columns(first, parts[0], table, part)
+            for table in _slices(part, options, wanted, name=path):
                 yield dataclasses.replace(_shifted(table, offset), path=str(path),
                                           parts=list(firsts))
             offset += _rows(part)
@@ -224,11 +232,28 @@ def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...]) -> I
         yield from csv_slices(path, _KIND, options, wanted, SLICE_BYTES)
 
 
-def _slices(path: Path, options: ReadOptions, wanted: tuple[str, ...]) -> Iterator[RawTable]:
-    """A Parquet file `SLICE_ROWS` rows at a time (at least once: an empty file has a header)."""
-    yield _read_parquet(path, _KIND, options, wanted, rows=(0, SLICE_ROWS))
+def _slices(path: Path, options: ReadOptions, wanted: tuple[str, ...],
+            name: Path | None = None) -> Iterator[RawTable]:
+    """A Parquet file `SLICE_ROWS` rows at a time (at least once: an empty file has a header).
+
+    A problem of a folder's part is said of the folder (`name`), as a whole read says it.
+    """
+    name = name or path
+    yield _read_parquet(name, _KIND, options, wanted, [path], rows=(0, SLICE_ROWS))
     for start in range(SLICE_ROWS, _rows(path), SLICE_ROWS):
-        yield _read_parquet(path, _KIND, options, wanted, rows=(start, SLICE_ROWS))
+        yield _read_parquet(name, _KIND, options, wanted, [path], rows=(start, SLICE_ROWS))
+
+
+_NOT_ONE_TABLE = ("holds Parquet parts that cannot be read as one table (do they all have the "
+                  "same columns?)")
+
+
+def _schema(folder: Path, part: Path, problem: str) -> dict:
+    """A part's columns and types, by name (a whole read takes them in any order)."""
+    try:
+        return dict(pl.read_parquet_schema(part))
+    except Exception:
+        raise InputError(folder, problem) from None
 
 
 def _rows(path: Path) -> int:
