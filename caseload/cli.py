@@ -136,7 +136,8 @@ SkipOpt = Annotated[bool, typer.Option(
     "--skip-bad-rows", help="Leave out rows that cannot be used, and report them.")]
 LowMemoryOpt = Annotated[bool, typer.Option(
     "--low-memory", help="For books bigger than memory: read the clients a part at a time "
-    "(a folder's parts, or slices of a Parquet file), twice; same results, about twice the time.")]
+    "(slices of a CSV or Parquet file, or a folder's parts), twice: the same results, in two to "
+    "three times the time.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format on stdout.")]
 LangOpt = Annotated[Lang | None, typer.Option(
     "--lang", help="Language of tables: zh or en (default: from LANG).")]
