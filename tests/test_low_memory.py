@@ -32,7 +32,7 @@ def _run(runner, *args: object) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def _both(runner, command: str, officers: Path, clients: Path, *extra: object):
+def both(runner, command: str, officers: Path, clients: Path, *extra: object):
     """The same command without and with --low-memory: ((code, out, err), (code, out, err))."""
     args = [command, officers, clients, "--as-of", AS_OF, *extra]
     return _run(runner, *args), _run(runner, *args, "--low-memory")
@@ -54,7 +54,7 @@ def _sample_parts(tmp_path: Path, suffix: str, size: int = 1000) -> Path:
 def test_a_folder_of_parts_gives_the_same_check(runner, tmp_path, suffix, monkeypatch):
     monkeypatch.setattr(low_memory, "SLICE_ROWS", 333)  # (Parquet parts are read in slices too)
     folder = _sample_parts(tmp_path, suffix)
-    whole, low = _both(runner, "check", OFFICERS, folder, "--format", "json")
+    whole, low = both(runner, "check", OFFICERS, folder, "--format", "json")
     assert whole[0] == low[0] == 1
     assert low[1] == whole[1]
     doc = json.loads(low[1])
@@ -67,7 +67,7 @@ def test_a_parquet_file_read_in_slices_gives_the_same_check_and_plan(runner, tmp
     monkeypatch.setattr(low_memory, "SLICE_ROWS", 999)  # (7 slices, the last one short)
     book = tmp_path / "clients.parquet"
     pl.read_csv(SAMPLE / "en" / "clients.csv", infer_schema=False).write_parquet(book)
-    whole, low = _both(runner, "check", OFFICERS, book, "--format", "json")
+    whole, low = both(runner, "check", OFFICERS, book, "--format", "json")
     assert (whole[0], whole[1]) == (low[0], low[1])
     codes = [_run(runner, "plan", OFFICERS, book, "--as-of", AS_OF, "--out", tmp_path / name,
                   *flags)[0] for name, flags in (("whole.csv", []), ("low.csv", ["--low-memory"]))]
@@ -95,7 +95,7 @@ def test_one_csv_file_read_in_slices_gives_the_same_check(runner, monkeypatch, b
     # (the Chinese sample: GB18030, a title line, CRLF, a 合计 line at the end)
     monkeypatch.setattr(low_memory, "SLICE_BYTES", size)
     officers = OFFICERS if book.parent.name == "en" else SAMPLE / "officers.csv"
-    whole, low = _both(runner, "check", officers, book, "-f", "json")
+    whole, low = both(runner, "check", officers, book, "-f", "json")
     assert low == whole
     assert json.loads(low[1])["summary"]["clients"] == 6980
 
@@ -115,7 +115,7 @@ def _book(tmp_path: Path, parts: list[str]) -> tuple[Path, Path]:
 
 def test_an_identical_row_in_two_parts_counts_once(runner, tmp_path):
     roster, folder = _book(tmp_path, ["C1,001,10\nC2,003,20\n", "C3,002,5\nC2,003,20\n"])
-    whole, low = _both(runner, "check", roster, folder, "-f", "json", "--threshold", "1")
+    whole, low = both(runner, "check", roster, folder, "-f", "json", "--threshold", "1")
     assert low == whole
     doc = json.loads(low[1])
     assert doc["summary"]["clients"] == 3
@@ -124,22 +124,22 @@ def test_an_identical_row_in_two_parts_counts_once(runner, tmp_path):
 
 def test_a_client_under_two_officers_in_two_parts_is_refused_alike(runner, tmp_path):
     roster, folder = _book(tmp_path, ["C1,001,10\nC2,001,20\n", "C3,002,5\nC2,002,20\n"])
-    whole, low = _both(runner, "check", roster, folder)
+    whole, low = both(runner, "check", roster, folder)
     assert whole[0] == low[0] == 2
     assert low[2] == whole[2]
     assert "C2 under different officers (b-1.csv line 3; b-2.csv line 3)" in low[2]
-    whole, low = _both(runner, "check", roster, folder, "-f", "json", "--skip-bad-rows")
+    whole, low = both(runner, "check", roster, folder, "-f", "json", "--skip-bad-rows")
     assert low == whole
     assert json.loads(low[1])["summary"]["clients"] == 2
 
 
 def test_a_bad_row_in_a_later_part_is_refused_alike(runner, tmp_path):
     roster, folder = _book(tmp_path, ["C1,001,10\n", "C2,001,x\nC3,,5\n", "C4,002,1\n"])
-    whole, low = _both(runner, "check", roster, folder)
+    whole, low = both(runner, "check", roster, folder)
     assert whole[0] == low[0] == 2
     assert low[2] == whole[2]
     assert "b-2.csv line 2" in low[2]
-    whole, low = _both(runner, "check", roster, folder, "-f", "json", "--skip-bad-rows")
+    whole, low = both(runner, "check", roster, folder, "-f", "json", "--skip-bad-rows")
     assert low == whole
 
 
@@ -219,7 +219,7 @@ def test_any_book_in_any_parts_gives_what_a_whole_read_gives(tmp_path_factory, p
 
 def test_slices_of_a_file_with_a_title_line_keep_the_header_row_given(runner, monkeypatch):
     monkeypatch.setattr(low_memory, "SLICE_BYTES", 5000)
-    whole, low = _both(runner, "check", SAMPLE / "officers.csv", SAMPLE / "clients.csv",
+    whole, low = both(runner, "check", SAMPLE / "officers.csv", SAMPLE / "clients.csv",
                        "-f", "json", "--header-row", "2")
     assert low == whole
     assert json.loads(low[1])["inputs"][1]["total_lines"] == [6983]
