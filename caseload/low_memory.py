@@ -129,19 +129,23 @@ def read_book(
     """
     path = Path(path)
     wanted = tuple(wanted)
-    metas, groups, notes, counts, hashes, heights = [], [], [], [], [], []
+    metas, groups, notes, counts, hashes, heights, names = [], [], [], [], [], [], []
     rows = with_codes = 0
     for raw in _part_tables(path, options, wanted):
         if not metas and headers_seen is not None:
             headers_seen(raw.headers)
         metas.append(dataclasses.replace(raw, frame=raw.frame.clear()))
+        heights.append(raw.frame.height)
+        exported = raw.frame.select(LINE, _as_exported(raw.frame))
         # (problems are refused below, for the whole book; repeats are judged over all parts)
         part = validate_clients(raw, skip_bad_rows=True, judge_repeats=False)
         del raw
         groups += part.skipped
         notes += part.notes
         frame = part.frame
-        heights.append(frame.height)
+        names.append(exported.join(frame.select(LINE, "officer_id"), on=LINE)  # (as validated)
+                     .drop(LINE).unique())
+        del exported
         rows += frame.height
         with_codes += frame.height - frame["branch_id"].null_count()
         counts.append(part.officer_counts if part.officer_counts is not None else
@@ -167,13 +171,21 @@ def read_book(
         )
         may_move = ~pl.col("officer_id").is_in(settled).fill_null(False)
     held_twice = pl.col("client_id").hash(_SEED).is_in(repeated)  # (or a 64-bit namesake)
+    # Rows of settled officers, told by their staff number as exported, need no second look
+    # (unless a client number is in two parts: then every row is looked at again).
+    staying = None
+    if roster is not None and repeated.list.len().item() == 0:
+        staying = pl.concat(names).filter(pl.col("officer_id").is_in(settled))[_EXPORTED]
+    del names
     kept = []
     for height, raw in zip(heights, _part_tables(path, options, wanted), strict=True):
-        frame = validate_clients(raw, skip_bad_rows=True, judge_repeats=False).frame
-        del raw
-        if frame.height != height:
+        if raw.frame.height != height:
             raise InputError(path, "changed while it was read (--low-memory reads it twice); "
                                    "run the check again")
+        if staying is not None:
+            raw.frame = raw.frame.filter(~_as_exported(raw.frame).is_in(staying.implode()))
+        frame = validate_clients(raw, skip_bad_rows=True, judge_repeats=False).frame
+        del raw
         kept.append(frame.filter(may_move | held_twice))
         del frame
     book = pl.concat(kept, how="vertical")
@@ -198,6 +210,16 @@ def read_book(
         notes=_merged(notes, raw_meta) + repeats, officer_counts=per_officer,
         book_rows=rows, book_branch_ids=with_codes > 0,
     )
+
+
+_EXPORTED = "__exported_officer"
+
+
+def _as_exported(frame: pl.DataFrame) -> pl.Expr:
+    """A row's officer as the export wrote it (with its bank, in a province-wide export)."""
+    if "bank" in frame.columns:
+        return pl.concat_str(["bank", "officer_id"], separator="\x1f").alias(_EXPORTED)
+    return pl.col("officer_id").alias(_EXPORTED)
 
 
 def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...]) -> Iterator[RawTable]:
