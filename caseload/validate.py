@@ -218,9 +218,11 @@ def _clean_tests(columns: list[str], ids: tuple[str, ...]) -> dict[str, pl.Expr]
 
 def _clean_exprs(columns: list[str], ids: tuple[str, ...], need: dict[str, bool]) -> list[pl.Expr]:
     need = dict(need)
-    for c in ids:
+    for c in ids:  # (a step can bare what a later one fixes: ="C8x" ends in x once unguarded)
         if need.get(f"s:{c}") or need.get(f"w:{c}"):
             need[f"g:{c}"] = need[f"x:{c}"] = True
+        if need.get(f"g:{c}"):
+            need[f"x:{c}"] = True
     exprs = []
     for c in columns:
         e = pl.col(c)
