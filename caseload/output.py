@@ -50,22 +50,34 @@ def _mode_for(target: Path) -> int:
 def atomic_writer(target: Path) -> Iterator[BinaryIO]:
     """A temporary file beside the target, renamed into place once written in full.
 
-    A target that exists but is no regular file (/dev/null, a pipe) is written to as it is:
-    renaming a file over it would replace the device itself.
+    A target that exists but is no regular file (/dev/null, a pipe) is written to as it is, and
+    a link is written where it points: renaming a file over either would replace the device or
+    the link itself (as root, /dev/stdout). A failed write is one line, not a traceback.
     """
-    if target.exists() and not target.is_file():
-        with target.open("wb") as fh:
-            yield fh
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        if target.exists() and not target.is_file():
+            with target.open("wb") as fh:
+                yield fh
+            return
+        if target.is_symlink():
+            target = target.resolve()
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise _not_written(target, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
         os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600; a report is meant to be shared
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _not_written(target, exc) from None
         raise
+
+
+def _not_written(target: Path, exc: OSError) -> CaseloadError:
+    return CaseloadError(f"{target}: could not be written ({exc.strerror or type(exc).__name__})")
 
 
 def atomic_write(target: Path, data: bytes) -> None:
