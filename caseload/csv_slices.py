@@ -6,10 +6,12 @@ loses the header of every piece but the first. Here the file is cut at line ends
 (`load._read_text`: the same reader, the same checks), and its lines are moved on to where
 they are in the file, so that a problem is named by its line in the file.
 
-A cut must never fall inside a record. Polars first counts the file's records (the least parse,
-as `load` does before a projected read); only where there are as many as lines, so no cell
-holds a line break, is every line end a place to cut. Otherwise, and whenever the file is
-anything but plain UTF-8 to polars, it is read whole, exactly as without ``--low-memory``.
+A cut must never fall inside a record, and every slice must be read by the parser a whole read
+would use. Polars first parses every cell of the file, keeping none: only where it reads the
+whole file and counts as many records as lines (no cell holds a line break) is every line end
+a place to cut. Otherwise (a whole read would then use Python's csv module, or join lines), and
+whenever the file is not plain UTF-8 to polars, it is read whole, exactly as without
+``--low-memory``.
 A GB18030 or UTF-16 file is converted to UTF-8 first (as a whole read does), then cut.
 """
 
@@ -46,8 +48,12 @@ from caseload.transcode import BadBytes, to_utf8_file
 
 def csv_slices(
     p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] | None, size: int,
+    known: dict | None = None,
 ) -> Iterator[RawTable]:
-    """The file's tables, slice by slice, with the lines they have in the file."""
+    """The file's tables, slice by slice, with the lines they have in the file.
+
+    `known` keeps where to cut between two readings of the file (it takes a parse to find).
+    """
     if p.stat().st_size <= size:
         yield _read_csv(p, kind, options, wanted)
         return
@@ -59,8 +65,11 @@ def csv_slices(
         except BadBytes:
             source = None  # (a whole read says where)
     try:
-        cut = None if source is None else _where_to_cut(p, source, encoding, kind, options,
-                                                        wanted, size)
+        known = {} if known is None else known
+        if "cut" not in known:
+            known["cut"] = None if source is None else _where_to_cut(
+                p, source, encoding, kind, options, wanted, size)
+        cut = known["cut"]
         if cut is None:
             yield _read_csv(p, kind, options, wanted)
             return
@@ -86,12 +95,14 @@ def _where_to_cut(
     try:
         header = _choose_header(_header_candidates(_head_lines(source), options, p), kind,
                                 options, p, "line", encoding, wanted)
-        records = pl.scan_csv(
+        cells = [f"c{i}" for i in range(len(header.cells))]
+        records = pl.scan_csv(  # (every cell parsed, none kept: what polars refuses in a whole
+            # read, Python's csv module reads, and then it must read every slice too)
             source, has_header=False, skip_lines=header.end + 1, separator=header.separator,
-            schema={f"c{i}": pl.String for i in range(len(header.cells))}, infer_schema=False,
-            encoding="utf8", raise_if_empty=False, missing_columns="insert",
-            truncate_ragged_lines=True,
-        ).select(pl.len()).collect().item()
+            schema=dict.fromkeys(cells, pl.String), infer_schema=False, encoding="utf8",
+            raise_if_empty=False, missing_columns="insert",
+        ).select(pl.len(), *[pl.col(c).str.len_bytes().max() for c in cells]) \
+            .collect(engine="streaming").item(0, 0)
         lines = _count_lines(source)
     except (InputError, _NotUtf8, pl.exceptions.PolarsError):
         return None  # (a whole read says what is wrong, in its own order)

@@ -130,8 +130,9 @@ def read_book(
     path = Path(path)
     wanted = tuple(wanted)
     metas, groups, notes, counts, hashes, heights, names = [], [], [], [], [], [], []
+    known: dict = {}
     rows = with_codes = 0
-    for raw in _part_tables(path, options, wanted):
+    for raw in _part_tables(path, options, wanted, known):
         if not metas and headers_seen is not None:
             headers_seen(raw.headers)
         metas.append(dataclasses.replace(raw, frame=raw.frame.clear()))
@@ -178,7 +179,7 @@ def read_book(
         staying = pl.concat(names).filter(pl.col("officer_id").is_in(settled))[_EXPORTED]
     del names
     kept = []
-    for height, raw in zip(heights, _part_tables(path, options, wanted), strict=True):
+    for height, raw in zip(heights, _part_tables(path, options, wanted, known), strict=True):
         if raw.frame.height != height:
             raise InputError(path, "changed while it was read (--low-memory reads it twice); "
                                    "run the check again")
@@ -222,8 +223,12 @@ def _as_exported(frame: pl.DataFrame) -> pl.Expr:
     return pl.col("officer_id").alias(_EXPORTED)
 
 
-def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...]) -> Iterator[RawTable]:
-    """The book's parts in order, each named as the book and its lines numbered across them."""
+def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...],
+                 known: dict) -> Iterator[RawTable]:
+    """The book's parts in order, each named as the book and its lines numbered across them.
+
+    `known` carries what the first reading found out about cutting a CSV file to the second.
+    """
     if path.is_dir():
         suffix, parts = folder_parts(path)
         if suffix == CSV_SUFFIX:
@@ -251,7 +256,7 @@ def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...]) -> I
         yield table
     else:
         _check_path(path)
-        yield from csv_slices(path, _KIND, options, wanted, SLICE_BYTES)
+        yield from csv_slices(path, _KIND, options, wanted, SLICE_BYTES, known)
 
 
 def _slices(path: Path, options: ReadOptions, wanted: tuple[str, ...],

@@ -148,11 +148,11 @@ def test_a_part_that_changes_between_the_two_readings_is_refused(tmp_path, monke
     read = low_memory._part_tables
     calls = []
 
-    def changing(path, options, wanted):
+    def changing(path, options, wanted, known):
         calls.append(path)
         if len(calls) == 2:  # the second reading: a row more in a part
             write_file(folder / "b-2.csv", "client_id,officer_id,balance\nC2,003,20\nC5,1,1\n")
-        return read(path, options, wanted)
+        return read(path, options, wanted, known)
 
     monkeypatch.setattr(low_memory, "_part_tables", changing)
     with pytest.raises(Exception, match="changed while it was read"):
