@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -127,10 +128,46 @@ def read_book(
     the book is only validated, so that its problems are reported with the roster's.
     `headers_seen` is shown the first part's headers before any row is looked at.
     """
-    path = Path(path)
-    wanted = tuple(wanted)
+    path, wanted, known = Path(path), tuple(wanted), {}
+    first = _first_reading(path, options, wanted, known, headers_seen)
+    may_move, staying = pl.lit(False), None
+    if roster is not None:
+        settled = (  # active officers within their limit: their clients stay, whatever happens
+            roster.with_columns(limit_expr(settings).alias("limit"))
+            .join(first.per_officer, on="officer_id", how="left")
+            .filter((pl.col("status") == "active")
+                    & (pl.col("accounts").fill_null(0) <= pl.col("limit")))["officer_id"]
+            .implode()
+        )
+        may_move = ~pl.col("officer_id").is_in(settled).fill_null(False)
+        if first.repeated.list.len().item() == 0:  # (else every row is looked at again)
+            staying = first.names.filter(pl.col("officer_id").is_in(settled))[_EXPORTED]
+    held_twice = pl.col("client_id").hash(_SEED).is_in(first.repeated)  # (or a namesake)
+    book = _second_reading(path, options, wanted, known, first.heights, staying,
+                           may_move | held_twice)
+    return _judged(book, first, options, may_move, held_twice)
+
+
+@dataclass
+class _FirstReading:
+    """What the first reading keeps of the book: a few bytes a client, and its parts' news."""
+
+    book: RawTable  # what the parts say of the book (no rows)
+    groups: list[ProblemGroup]  # row problems
+    notes: list[ProblemGroup]
+    per_officer: pl.DataFrame  # officer_id, accounts
+    names: pl.DataFrame  # each staff number as exported (_EXPORTED) and as validated
+    repeated: pl.Series  # (imploded) hashes of client numbers held by two rows or more
+    heights: list[int]  # rows of each part as read
+    rows: int  # clients, as validated
+    with_codes: int  # of which giving a branch code
+
+
+def _first_reading(
+    path: Path, options: ReadOptions, wanted: tuple[str, ...], known: dict,
+    headers_seen: Callable[[dict[str, str]], None] | None,
+) -> _FirstReading:
     metas, groups, notes, counts, hashes, heights, names = [], [], [], [], [], [], []
-    known: dict = {}
     rows = with_codes = 0
     for raw in _part_tables(path, options, wanted, known):
         if not metas and headers_seen is not None:
@@ -138,7 +175,7 @@ def read_book(
         metas.append(dataclasses.replace(raw, frame=raw.frame.clear()))
         heights.append(raw.frame.height)
         exported = raw.frame.select(LINE, _as_exported(raw.frame))
-        # (problems are refused below, for the whole book; repeats are judged over all parts)
+        # (problems are refused later, for the whole book; repeats are judged over all parts)
         part = validate_clients(raw, skip_bad_rows=True, judge_repeats=False)
         del raw
         groups += part.skipped
@@ -153,47 +190,45 @@ def read_book(
                       frame.group_by("officer_id").agg(pl.len().cast(pl.Int64).alias("accounts")))
         hashes.append(frame.select(pl.col("client_id").hash(_SEED).alias("h")))
         del part, frame
-    raw_meta = _book_table(path, metas)
-    per_officer = pl.concat(counts).group_by("officer_id").agg(pl.col("accounts").sum())
     everywhere = pl.concat(hashes)
     del hashes
-    repeated = everywhere.filter(pl.col("h").is_duplicated())["h"].unique().implode()
-    del everywhere
+    return _FirstReading(
+        book=_book_table(path, metas), groups=groups, notes=notes,
+        per_officer=pl.concat(counts).group_by("officer_id").agg(pl.col("accounts").sum()),
+        names=pl.concat(names).unique(),
+        repeated=everywhere.filter(pl.col("h").is_duplicated())["h"].unique().implode(),
+        heights=heights, rows=rows, with_codes=with_codes,
+    )
 
-    if roster is None:
-        may_move = pl.lit(False)
-    else:
-        settled = (  # active officers within their limit: their clients stay, whatever happens
-            roster.with_columns(limit_expr(settings).alias("limit"))
-            .join(per_officer, on="officer_id", how="left")
-            .filter((pl.col("status") == "active")
-                    & (pl.col("accounts").fill_null(0) <= pl.col("limit")))["officer_id"]
-            .implode()
-        )
-        may_move = ~pl.col("officer_id").is_in(settled).fill_null(False)
-    held_twice = pl.col("client_id").hash(_SEED).is_in(repeated)  # (or a 64-bit namesake)
-    # Rows of settled officers, told by their staff number as exported, need no second look
-    # (unless a client number is in two parts: then every row is looked at again).
-    staying = None
-    if roster is not None and repeated.list.len().item() == 0:
-        staying = pl.concat(names).filter(pl.col("officer_id").is_in(settled))[_EXPORTED]
-    del names
-    kept = []
+
+def _second_reading(
+    path: Path, options: ReadOptions, wanted: tuple[str, ...], known: dict,
+    heights: list[int], staying: pl.Series | None, kept: pl.Expr,
+) -> pl.DataFrame:
+    """The `kept` rows of the book, validated again; rows of the `staying` staff numbers (as
+    exported) are not looked at."""
+    frames = []
     for height, raw in zip(heights, _part_tables(path, options, wanted, known), strict=True):
         if raw.frame.height != height:
             raise InputError(path, "changed while it was read (--low-memory reads it twice); "
                                    "run the check again")
         if staying is not None:
             raw.frame = raw.frame.filter(~_as_exported(raw.frame).is_in(staying.implode()))
-        frame = validate_clients(raw, skip_bad_rows=True, judge_repeats=False).frame
+        frames.append(validate_clients(raw, skip_bad_rows=True, judge_repeats=False).frame
+                      .filter(kept))
         del raw
-        kept.append(frame.filter(may_move | held_twice))
-        del frame
-    book = pl.concat(kept, how="vertical")
-    del kept
+    return pl.concat(frames, how="vertical")
 
+
+def _judged(
+    book: pl.DataFrame, first: _FirstReading, options: ReadOptions, may_move: pl.Expr,
+    held_twice: pl.Expr,
+) -> Validated:
+    """Client numbers held twice judged over the whole book; then refuse, or leave rows out."""
+    raw_meta, per_officer, rows, with_codes = (first.book, first.per_officer, first.rows,
+                                               first.with_codes)
     problems, repeats, drop = repeated_clients(book.filter(held_twice), raw_meta)
-    groups = _merged(groups, raw_meta) + problems  # (as a whole read orders them)
+    groups = _merged(first.groups, raw_meta) + problems  # (as a whole read orders them)
     if groups and not options.skip_bad_rows:
         raise problems_error(raw_meta.path, groups)
     gone = pl.col(LINE).is_in([n for g in problems for n in g.lines] + drop)
@@ -208,7 +243,7 @@ def read_book(
         with_codes -= book.filter(gone & pl.col("branch_id").is_not_null()).height
     return Validated(
         book.filter(may_move & ~gone), raw_meta, skipped=groups,
-        notes=_merged(notes, raw_meta) + repeats, officer_counts=per_officer,
+        notes=_merged(first.notes, raw_meta) + repeats, officer_counts=per_officer,
         book_rows=rows, book_branch_ids=with_codes > 0,
     )
 
