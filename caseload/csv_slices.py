@@ -41,6 +41,7 @@ from caseload.load import (
     _NotUtf8,
     _read_csv,
     _read_text,
+    csv_options,
     detect_encoding,
 )
 from caseload.transcode import BadBytes, to_utf8_file
@@ -95,14 +96,12 @@ def _where_to_cut(
     try:
         header = _choose_header(_header_candidates(_head_lines(source), options, p), kind,
                                 options, p, "line", encoding, wanted)
-        cells = [f"c{i}" for i in range(len(header.cells))]
-        records = pl.scan_csv(  # (every cell parsed, none kept: what polars refuses in a whole
-            # read, Python's csv module reads, and then it must read every slice too)
-            source, has_header=False, skip_lines=header.end + 1, separator=header.separator,
-            schema=dict.fromkeys(cells, pl.String), infer_schema=False, encoding="utf8",
-            raise_if_empty=False, missing_columns="insert",
-        ).select(pl.len(), *[pl.col(c).str.len_bytes().max() for c in cells]) \
-            .collect(engine="streaming").item(0, 0)
+        options = csv_options(header, len(header.cells))
+        # (every cell parsed, none kept: what polars refuses in a whole read, Python's csv
+        # module reads, and then it must read every slice too)
+        records = pl.scan_csv(source, **options).select(
+            pl.len(), *[pl.col(c).str.len_bytes().max() for c in options["schema"]]
+        ).collect(engine="streaming").item(0, 0)
         lines = _count_lines(source)
     except (InputError, _NotUtf8, pl.exceptions.PolarsError):
         return None  # (a whole read says what is wrong, in its own order)

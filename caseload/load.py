@@ -608,6 +608,21 @@ def _needed_positions(
     return needed if len(needed) < width else None
 
 
+def csv_options(header: _Header, width: int) -> dict:
+    """How polars reads a CSV's records (cells c0..c{width-1}, all text) after its header."""
+    return {
+        "has_header": False, "skip_lines": header.end + 1, "separator": header.separator,
+        "schema": {f"c{i}": pl.String for i in range(width)}, "infer_schema": False,
+        "empty_string_is_null": False, "encoding": "utf8", "raise_if_empty": False,
+        "missing_columns": "insert",
+    }
+
+
+def parquet_rows(path: Path) -> int:
+    """Rows of a Parquet file, from its metadata."""
+    return int(pl.scan_parquet(path).select(pl.len()).collect().item())
+
+
 def _parse_polars(
     source: Path, header: _Header, width: int, first: int, total: int,
     needed: list[int] | None = None,
@@ -619,12 +634,7 @@ def _parse_polars(
     one extra column read beside them; such rows, and records over several lines, then raise
     `_Unparsed`: read them all.
     """
-    base = {
-        "has_header": False, "skip_lines": header.end + 1, "separator": header.separator,
-        "schema": {f"c{i}": pl.String for i in range(width)}, "infer_schema": False,
-        "empty_string_is_null": False, "encoding": "utf8", "raise_if_empty": False,
-        "missing_columns": "insert",
-    }
+    base = csv_options(header, width)
     long_rows = False
     try:
         if needed is None:
@@ -1006,7 +1016,7 @@ def _parquet_table(
                     projected=needed is not None)
     table.header_line = 0
     if p.is_dir():
-        rows = [pl.scan_parquet(part).select(pl.len()).collect().item() for part in parts]
+        rows = [parquet_rows(part) for part in parts]
         firsts = [1 + sum(rows[:i]) for i in range(len(parts))]
         table.parts = [(part.name, first) for part, first in zip(parts, firsts, strict=True)]
     return table

@@ -46,6 +46,7 @@ from caseload.load import (
     RawTable,
     _check_path,
     _read_parquet,
+    parquet_rows,
     read_table,
 )
 from caseload.validate import (
@@ -105,7 +106,7 @@ def _clients_in(path: Path) -> int | None:
         else:
             suffix, parts = path.suffix.lower(), [path]
         if suffix == ".parquet":
-            return sum(_rows(part) for part in parts)
+            return sum(parquet_rows(part) for part in parts)
         if suffix in EXCEL_SUFFIXES:
             return None
         with parts[0].open("rb") as fh:
@@ -280,7 +281,7 @@ def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...],
             for table in _slices(part, options, wanted, name=path):
                 yield dataclasses.replace(_shifted(table, offset), path=str(path),
                                           parts=list(firsts))
-            offset += _rows(part)
+            offset += parquet_rows(part)
     elif path.suffix.lower() == ".parquet":
         _check_path(path)
         yield from _slices(path, options, wanted)
@@ -302,7 +303,7 @@ def _slices(path: Path, options: ReadOptions, wanted: tuple[str, ...],
     """
     name = name or path
     yield _read_parquet(name, _KIND, options, wanted, [path], rows=(0, SLICE_ROWS))
-    for start in range(SLICE_ROWS, _rows(path), SLICE_ROWS):
+    for start in range(SLICE_ROWS, parquet_rows(path), SLICE_ROWS):
         yield _read_parquet(name, _KIND, options, wanted, [path], rows=(start, SLICE_ROWS))
 
 
@@ -318,8 +319,6 @@ def _schema(folder: Path, part: Path, problem: str) -> dict:
         raise InputError(folder, problem) from None
 
 
-def _rows(path: Path) -> int:
-    return pl.scan_parquet(path).select(pl.len()).collect().item()
 
 
 def _book_table(path: Path, metas: list[RawTable]) -> RawTable:
