@@ -396,7 +396,7 @@ def _write_report(target: Path, outcome, lang: str, history_path: Path | None) -
 def _emit_check(report, output_format: Format, lang: str, quiet: bool) -> None:
     """The one place an output format is chosen."""
     if output_format is Format.json:
-        _write_json(report.to_json())
+        _write_json(report.to_json(frames=True))
     elif output_format is Format.csv:
         from caseload.render.flat import officers_csv
 

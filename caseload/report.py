@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -32,16 +33,28 @@ class InputNote:
 
 @dataclass
 class CheckReport:
+    """The officers and transfers are kept as frames (`officer_rows`, `transfer_rows`): a
+    province has tens of thousands, and JSON writes them straight from the frames. `officers`
+    and `transfers` give them as dicts, for renderers that lay out rows one by one."""
+
     threshold: int
     near_fraction: float
     as_of: dt.date
     scope: str
     summary: dict[str, int]
-    officers: list[dict[str, Any]]
-    transfers: list[dict[str, Any]]
+    officer_rows: pl.DataFrame
+    transfer_rows: pl.DataFrame
     branches: list[dict[str, Any]]
     still_over: list[dict[str, Any]]
     inputs: list[InputNote]
+
+    @cached_property
+    def officers(self) -> list[dict[str, Any]]:
+        return self.officer_rows.to_dicts()
+
+    @cached_property
+    def transfers(self) -> list[dict[str, Any]]:
+        return self.transfer_rows.to_dicts()
 
     @property
     def has_findings(self) -> bool:
@@ -64,7 +77,9 @@ class CheckReport:
                              note.total_lines))
         return rows
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, frames: bool = False) -> dict[str, Any]:
+        """The JSON document as plain data; with `frames`, officers and transfers stay frames
+        (for `render.json_out`, which writes them faster than it could their dicts)."""
         return {
             "schema_version": SCHEMA_VERSION,
             "as_of": self.as_of.isoformat(),
@@ -72,8 +87,8 @@ class CheckReport:
             "near_fraction": self.near_fraction,
             "scope": self.scope,
             "summary": self.summary,
-            "officers": self.officers,
-            "transfers": self.transfers,
+            "officers": self.officer_rows if frames else self.officers,
+            "transfers": self.transfer_rows if frames else self.transfers,
             "branches": self.branches,
             "still_over": self.still_over,
             "inputs": [
@@ -135,22 +150,9 @@ def build_check_report(
     officers = roster.select(
         "officer_id", "name", "branch", pl.col("branch_id"), "region", "status", "grade",
         "accounts", pl.col("limit").alias("capacity"), "over", "near", "accounts_after",
-    ).to_dicts()
-    names = dict(zip(roster["officer_id"], roster["name"], strict=True))
+    )
     branch_of = dict(branch_names(roster).rows())
-    transfers = [
-        {
-            "from_officer_id": t["from_officer_id"],
-            "from_name": names.get(t["from_officer_id"]),
-            "to_officer_id": t["to_officer_id"],
-            "to_name": names.get(t["to_officer_id"]),
-            "branch": branch_of.get(t["branch_key"], t["branch_key"]),
-            "to_branch": branch_of.get(t["to_branch_key"], t["to_branch_key"]),
-            "crosses_branch": t["crosses_branch"],
-            "clients": t["clients"],
-        }
-        for t in plan.transfers.to_dicts()
-    ]
+    transfers = _named_transfers(plan.transfers, roster)
     counts = {r["branch_key"]: r for r in _branch_counts(work).to_dicts()}
     none = {"clients": 0, "orphaned": 0, "near": 0, "roster_officers": 0}
     branches = [
@@ -172,6 +174,36 @@ def build_check_report(
     summary["over_after"] = int(plan.officers["over_after"].sum())
     return CheckReport(
         threshold=settings.threshold, near_fraction=settings.near_fraction, as_of=settings.as_of,
-        scope=settings.scope, summary=summary, officers=officers, transfers=transfers,
+        scope=settings.scope, summary=summary, officer_rows=officers, transfer_rows=transfers,
         branches=branches, still_over=plan.still_over.to_dicts(), inputs=inputs,
+    )
+
+
+def _named_transfers(transfers: pl.DataFrame, roster: pl.DataFrame) -> pl.DataFrame:
+    """The plan's transfers with both officers' names and both branches' names.
+
+    A branch known only by its code (no name exported) shows as null; a branch key the
+    roster does not know (a client's own branch) shows as the key itself.
+    """
+    names = roster.select("officer_id", "name")
+    branches = branch_names(roster).with_columns(pl.lit(True).alias("known"))
+
+    def branch(key: str) -> pl.Expr:
+        return pl.when(pl.col(f"known_{key}")).then(f"name_{key}").otherwise(key)
+
+    for key in ("branch_key", "to_branch_key"):
+        transfers = transfers.join(
+            branches.rename({"branch_key": key, "branch_name": f"name_{key}",
+                             "known": f"known_{key}"}),
+            on=key, how="left", maintain_order="left",
+        )
+    return (
+        transfers
+        .join(names.rename({"officer_id": "from_officer_id", "name": "from_name"}),
+              on="from_officer_id", how="left", maintain_order="left")
+        .join(names.rename({"officer_id": "to_officer_id", "name": "to_name"}),
+              on="to_officer_id", how="left", maintain_order="left")
+        .select("from_officer_id", "from_name", "to_officer_id", "to_name",
+                branch("branch_key").alias("branch"), branch("to_branch_key").alias("to_branch"),
+                "crosses_branch", "clients")
     )

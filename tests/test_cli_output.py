@@ -84,3 +84,21 @@ def test_a_plan_written_to_dev_null_leaves_the_device_in_place(runner):
                                      "--out", "/dev/null", *extra])
         assert result.exit_code in (0, 1), result.stderr
         assert stat.S_ISCHR(os.stat("/dev/null").st_mode)  # (not replaced by a plan file)
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_json_from_frames_is_one_row_per_line_and_reads_back_exactly(ascii_only):
+    """Officers and transfers are written by polars' JSON writer: any cell must survive."""
+    import polars as pl
+
+    from caseload.render.json_out import dumps
+
+    cells = ['甲"乙', "a\\b", "two\nlines", "tab\there", "\u2028", "😀", None, "=1+1"]
+    frame = pl.DataFrame({"name": cells, "n": list(range(len(cells))),
+                          "over": [True, False] * (len(cells) // 2)})
+    text = dumps({"officers": frame, "empty": frame.clear(), "listed": [{"a": 1}]}, ascii_only)
+    assert json.loads(text) == {"officers": frame.to_dicts(), "empty": [], "listed": [{"a": 1}]}
+    if ascii_only:
+        assert text.isascii()
+    rows = [line for line in text.split("\n") if line.startswith("    {")]
+    assert len(rows) == len(cells) + 1  # one line per row, and the plain list's item
