@@ -104,8 +104,11 @@ NON_PERFORMING = ("substandard", "doubtful", "loss")
 TRUE_WORDS = ("1", "y", "yes", "true", "t", "是", "锁定", "√", "✓")
 FALSE_WORDS = ("0", "n", "no", "false", "f", "否", "")
 
-# A line whose first non-blank cell starts with one of these is a total, not a record.
-TOTAL_LINE_WORDS = ("合计", "总计", "小计", "共计", "total", "sum")
+# A line whose first non-blank cell starts with one of these is a total, not a record ...
+TOTAL_LINE_WORDS = ("合计", "总计", "小计", "共计")
+# ... or is one of these as a word of its own: `Total`, `TOTAL:`, `Sum (yuan)`, `Total 1,234`,
+# but not a name or number that begins with it (`Sumner Li`, `TotalEnergies`, `SUM0001`).
+TOTAL_LINE_ENGLISH = ("total", "sum")
 
 _SPACES = re.compile(r"\s+")
 _WORD_GAPS = re.compile(r"[\s_\-]+")

@@ -43,6 +43,7 @@ from caseload.columns import (
     CLIENT_REQUIRED,
     OFFICER_HEADER_TIERS,
     OFFICER_REQUIRED,
+    TOTAL_LINE_ENGLISH,
     TOTAL_LINE_WORDS,
     Tiers,
     header_lookup,
@@ -84,8 +85,12 @@ _MAGIC = (
     (b"%PDF", f"is a PDF document, {NOT_TEXT[3:]}"),
     (b"\x1f\x8b", f"is gzip-compressed, {NOT_TEXT[3:]}"),
 )
-_TOTAL_RE = "(?i)^\\s*(" + "|".join(re.escape(w) for w in TOTAL_LINE_WORDS) + ")"
-_BLANK_OR_TOTAL_RE = "(?i)^[\\s\x1a]*($|" + "|".join(re.escape(w) for w in TOTAL_LINE_WORDS) + ")"
+_TOTAL_RE = (
+    "(?i)^\\s*(" + "|".join(re.escape(w) for w in TOTAL_LINE_WORDS) + "|("
+    + "|".join(re.escape(w) for w in TOTAL_LINE_ENGLISH) + ")(\\s*$|\\s*[:：(（]|\\s+[0-9]))"
+)
+_BLANK_OR_TOTAL_RE = ("(?i)^[\\s\x1a]*($|" + "|".join(
+    re.escape(w) for w in TOTAL_LINE_WORDS + TOTAL_LINE_ENGLISH) + ")")
 
 
 @dataclass
