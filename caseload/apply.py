@@ -326,6 +326,9 @@ def _rewrite(raw: RawTable, lines: list[str], moves: pl.DataFrame,
                              "per line")
         line = lines[line_no - 1]
         spans = _spans(line, sep)
+        if len(spans) != len(cells):  # pragma: no cover - both read quotes alike
+            raise InputError(raw.path, f"line {line_no}: its cells could not be told apart "
+                             "to change the officer in place")
         changes = {id_pos: cell_officer}
         if name_pos is not None and names is not None and names.get(to_id) is not None:
             changes[name_pos] = names[to_id]
@@ -348,13 +351,25 @@ def _spans(line: str, sep: str) -> list[tuple[int, int]]:
             spans.append((start, start + len(cell)))
             start += len(cell) + len(sep)
         return spans
-    spans, start, quoted = [], 0, False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == sep and not quoted:
+    # As Python's csv (and polars) read it: a quote opens a quoted cell only as the cell's
+    # first character; inside, "" is a quote; elsewhere (an inch mark: 5" pipe) it is text.
+    spans, start, quoted, i = [], 0, False, 0
+    while i < len(line):
+        ch = line[i]
+        if quoted:
+            if ch == '"':
+                if line.startswith('"', i + 1):
+                    i += 1  # ("" inside quotes)
+                else:
+                    quoted = False
+        elif ch == '"' and i == start:
+            quoted = True
+        elif line.startswith(sep, i):
             spans.append((start, i))
-            start = i + 1
+            start = i + len(sep)
+            i = start
+            continue
+        i += 1
     spans.append((start, len(line)))
     return spans
 
