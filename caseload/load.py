@@ -789,7 +789,8 @@ def _finish(
     # Classify rows, touching every row only through one or two columns: most are plain data,
     # and one pass over the first column says whether any row is blank or a total at all.
     id_pos = header.mapping[first_id]
-    repeat = pl.col(f"c{id_pos}") == header.cells[id_pos]  # a header pasted again, as it was
+    # a header pasted again, as it was (with its BOM: two exports joined end to end)
+    repeat = pl.col(f"c{id_pos}").is_in([header.cells[id_pos], "\ufeff" + header.cells[id_pos]])
     odd_lead = pl.col("c0").str.contains(_BLANK_OR_TOTAL_RE).fill_null(True)
     any_odd, any_repeat = (
         frame.select(odd_lead.any().alias("odd"), repeat.fill_null(False).any().alias("rep"))
