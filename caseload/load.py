@@ -304,6 +304,16 @@ def _resolve_headers(
         if len(hits) == 1:
             mapping[canonical] = hits[0]
             taken.add(hits[0])
+    problems: list[str] = []
+    by_position: dict[int, list[str]] = {}
+    for canonical, pos in mapping.items():
+        by_position.setdefault(pos, []).append(canonical)
+    for pos, canonicals in by_position.items():
+        if len(canonicals) > 1:  # (one header read as, say, client number and staff number)
+            problems.append(
+                f"header {cells[pos].strip()!r} (column {pos + 1}) is mapped to columns "
+                f"{', '.join(map(repr, canonicals))}; map each column to a header of its own"
+            )
     claims: dict[str, list[tuple[int, int]]] = {}
     for pos, n in enumerate(norm):
         if pos in taken or not n:
@@ -312,7 +322,6 @@ def _resolve_headers(
             if canonical in mapping:
                 continue  # the user named the header for this column
             claims.setdefault(canonical, []).append((tier, pos))
-    problems: list[str] = []
     fits: dict[int, list[str]] = {}
     for canonical in tiers:
         found = sorted(claims.get(canonical, []))
