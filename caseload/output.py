@@ -20,7 +20,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def check_target(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]],
                  force: bool) -> Path:
-    """Refuse an output that is an input, or an existing file without --force."""
+    """Refuse an output that is an input or inside an input folder (a folder of parts), or an
+    existing file without --force."""
     target = Path(out)
     for src in inputs:
         s = Path(src)
@@ -28,6 +29,9 @@ def check_target(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike
             raise CaseloadError(f"{target}: is one of the inputs; inputs are never overwritten")
         if s.resolve() == target.resolve():
             raise CaseloadError(f"{target}: is one of the inputs; inputs are never overwritten")
+        if s.is_dir() and target.resolve().is_relative_to(s.resolve()):
+            raise CaseloadError(f"{target}: is inside the input folder {s}, whose files are "
+                                "read as parts; inputs are never changed")
     if target.is_dir():
         raise CaseloadError(f"{target}: is a directory")
     if target.is_file() and not force:  # (a device such as /dev/null is written, not replaced)
