@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -501,7 +502,8 @@ def apply(
         target = check_target(out, inputs, force)
         roster = None
         if officers is not None:
-            roster_raw = read_table(officers, "officers")
+            roster_read = dataclasses.replace(read, header_row=None)  # (as check reads it)
+            roster_raw = read_table(officers, "officers", roster_read)
             _echo_notes(roster_raw.notes)  # (e.g. merged cells of a workbook roster)
             roster = validate_officers(roster_raw).frame
         plan_rows = read_plan(plan_file)
