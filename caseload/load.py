@@ -1014,9 +1014,11 @@ def _parquet_table(
     positions = range(len(headers)) if needed is None else needed
     start, count = rows or (0, None)
     try:
+        scan = pl.scan_parquet(parts)
+        schema = scan.collect_schema()
         frame = (
-            pl.scan_parquet(parts).slice(start, count)
-            .select(*[pl.col(headers[i]).cast(pl.String).fill_null("").alias(f"c{i}")
+            scan.slice(start, count)
+            .select(*[_parquet_text(headers[i], schema[headers[i]]).fill_null("").alias(f"c{i}")
                       for i in positions])
             .with_row_index(LINE, offset=start + 1)
             .with_columns(pl.col(LINE).cast(pl.Int64), pl.lit(0, pl.Int64).alias(_NL))
@@ -1035,6 +1037,18 @@ def _parquet_table(
         firsts = [1 + sum(rows[:i]) for i in range(len(parts))]
         table.parts = [(part.name, first) for part, first in zip(parts, firsts, strict=True)]
     return table
+
+
+def _parquet_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    """A Parquet column as text. Whole numbers stored as floats (what pandas writes for a
+    number column with gaps) read as whole numbers, as from a workbook: staff number 1, not 1.0.
+    """
+    col = pl.col(name)
+    if dtype.is_float():
+        whole = col.is_finite() & (col == col.floor()) & (col.abs() < 2.0**53)
+        return pl.when(whole).then(col.cast(pl.Int64, strict=False).cast(pl.String)) \
+            .otherwise(col.cast(pl.String))
+    return col.cast(pl.String)
 
 
 def vocabulary_key(expr: pl.Expr) -> pl.Expr:
