@@ -128,6 +128,10 @@ def notes_on(work: Workload, settings: Settings) -> list[str]:
         notes.append(f"{work.lost_zeros:,} client(s) name staff numbers that are on the roster "
                      "only with leading zeros (456 for 00456): the export may have lost them "
                      "(a number column in Excel); they count as not on the roster")
+    if work.roster_lost_zeros:
+        notes.append(f"{work.roster_lost_zeros:,} client(s) name staff numbers that are on the "
+                     "roster only without their leading zeros (456 for 00456): the roster may "
+                     "have lost them (a number column in Excel); they count as not on the roster")
     grades = {g.strip().lower() for g in roster["grade"].drop_nulls().to_list()}
     for grade in settings.grade_limits:
         if grade.strip().lower() not in grades:

@@ -36,6 +36,7 @@ class Workload:
     one_branch: bool = False  # a roster without branches: each bank is one branch
     held: int = 0  # clients of officers whose roster rows were left out: counted, not planned
     lost_zeros: int = 0  # clients of unknown staff numbers that are roster numbers but for 0s
+    roster_lost_zeros: int = 0  # ... that are roster numbers with 0s before them (00456: 456)
 
     @cached_property
     def clients(self) -> pl.DataFrame:
@@ -151,20 +152,25 @@ def count_workload(
     return Workload(officers=roster, movable=movable, summary=summary, book=clients,
                     branch_column=key, only_branch=only_branch, one_branch=single,
                     held=int(listed.filter(unknown & held)["accounts"].sum()),
-                    lost_zeros=_lost_zeros(listed.filter(unknown), roster))
+                    lost_zeros=_lost_zeros(listed.filter(unknown), roster),
+                    roster_lost_zeros=_lost_zeros(listed.filter(unknown), roster, roster_lost=True))
 
 
-def _lost_zeros(unknown: pl.DataFrame, roster: pl.DataFrame) -> int:
+def _lost_zeros(unknown: pl.DataFrame, roster: pl.DataFrame, roster_lost: bool = False) -> int:
     """Clients whose unknown staff number is a roster number without its leading zeros.
 
     A staff-number column formatted as a number in Excel turns 00456 into 456; such clients
-    count as not on the roster, which is right for the file but worth saying.
+    count as not on the roster, which is right for the file but worth saying. With
+    `roster_lost`, the other way round: the client export has 00456, the roster 456.
     """
     digits = pl.col("officer_id").str.contains(r"^\d+$")
     bare = pl.col("officer_id").str.strip_chars_start("0").alias("bare")
-    on_roster = roster.filter(digits).select(bare)
-    found = unknown.filter(digits).with_columns(bare).join(on_roster, on="bare", how="semi")
-    return int(found["accounts"].sum())
+    length = pl.col("officer_id").str.len_bytes()
+    on_roster = roster.filter(digits).select(bare, length.alias("roster_length"))
+    found = unknown.filter(digits).with_columns(bare).join(on_roster, on="bare", how="inner")
+    shorter = (length > pl.col("roster_length")) if roster_lost else (
+        length < pl.col("roster_length"))
+    return int(found.filter(shorter).unique("officer_id")["accounts"].sum())
 
 
 def _one_branch() -> pl.Expr:
