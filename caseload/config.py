@@ -141,7 +141,8 @@ def read_config_file(path: str) -> dict[str, object]:
 
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            # (Notepad can save UTF-8 with a byte-order mark, which TOML does not allow)
+            data = tomllib.loads(fh.read().removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
@@ -161,10 +162,21 @@ def read_config_file(path: str) -> dict[str, object]:
             else:
                 out[key] = {str(c): _coerce(f"{key}.{c}", h, str, path)
                             for c, h in value.items()}
+                _known_columns(out[key], path)
         else:
             known = ", ".join([*PLAIN, *TABLES])
             raise ConfigError(f"{path}: unknown key {key!r} (known: {known})")
     return out
+
+
+def _known_columns(column_map: dict[str, str], path: str) -> None:
+    """A [columns] entry must name a column caseload reads (as `--map` must)."""
+    from caseload.columns import CLIENT_HEADERS, OFFICER_HEADERS
+
+    for c in column_map:
+        if c not in CLIENT_HEADERS and c not in OFFICER_HEADERS:
+            known = ", ".join(sorted({*CLIENT_HEADERS, *OFFICER_HEADERS}))
+            raise ConfigError(f"{path}: [columns] unknown column {c!r} (known: {known})")
 
 
 def read_env(environ: dict[str, str]) -> dict[str, object]:

@@ -78,6 +78,9 @@ def connect(path: str | os.PathLike[str], create: bool = True) -> Iterator[sqlit
         if "readonly" in str(exc).replace("-", "").replace(" ", ""):
             raise CaseloadError(f"{p}: the history database cannot be written (it is "
                                 "read-only)") from None
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise CaseloadError(f"{p}: the history database is in use by another run (it "
+                                "stayed locked for 30 s); try again when that run ends") from None
         raise CaseloadError(f"{p}: not a caseload history database ({exc})") from None
     finally:
         conn.close()
