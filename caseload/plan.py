@@ -26,7 +26,7 @@ from caseload.columns import NON_PERFORMING
 from caseload.config import Settings
 from caseload.load import LINE
 from caseload.plan_words import words
-from caseload.workload import Workload
+from caseload.workload import Workload, branch_names
 
 _NO_BRANCH = "\x00none"
 
@@ -289,55 +289,70 @@ def _place(
         ["unit_branch", "size", "first_client"], descending=[False, True, False]
     )
     columns = ("uid", "size", "unit_branch", "bank", "branches")
-    queue = pl.concat([orphan_units.select(columns), shed_units.select(columns)]).rows()
     levels = ["branch"] + {"branch": [], "region": ["region"], "all": ["region", "all"]}[
         settings.scope
     ]
     placed: tuple[list[int], list[str], list[str]] = ([], [], [])
-    for level in levels:
-        # the pool each receiver belongs to at this level (None: none), and the pools a
-        # household may take its receiver from, in order (at the branch level each of its
-        # members' branches, the first one first)
-        if level == "all":
-            pool_of_officer = {oid: bank_of[oid] or "*" for oid in load}
-            pools_of_unit = [[bank or "*"] for _, _, _, bank, _ in queue]
-        elif level == "branch":
-            pool_of_officer = {oid: branch_of[oid] if branch_of[oid] != _NO_BRANCH else None
-                               for oid in load}
-            pools_of_unit = [
-                ([first] if first != _NO_BRANCH else [])
-                + ([b for b in members if b != first] if members else [])
-                for _, _, first, _, members in queue
-            ]
-        else:
-            pool_of_officer = {oid: region_of_branch.get(branch_of[oid]) for oid in load}
-            pools_of_unit = [[region_of_branch.get(b)] for _, _, b, _, _ in queue]
-        pools: dict[str, list[tuple[float, int, str, int]]] = {}
-        for oid, current in load.items():
-            key, cap = pool_of_officer[oid], limit[oid]
-            if current < cap and key is not None:  # no region: no region's pool
-                pools.setdefault(key, []).append((current / cap, current, oid, cap))
-        for heap in pools.values():
-            heapq.heapify(heap)
-        waiting = []
-        for unit, keys in zip(queue, pools_of_unit, strict=True):
-            oid = None
-            for key in keys:
-                heap = pools.get(key)
-                if heap and (oid := _take(heap, unit[1], load)) is not None:
-                    break
-            if oid is None:
-                waiting.append(unit)
-            else:
-                placed[0].append(unit[0])
-                placed[1].append(oid)
-                placed[2].append(level)
-        queue = waiting
+    left: list[int] = []
+    # Orphans through every level the scope allows before any excess: a client with no
+    # officer comes before one whose officer is only over the limit.
+    for units_in_turn in (orphan_units, shed_units):
+        queue = units_in_turn.select(columns).rows()
+        for level in levels:
+            queue = _place_level(queue, level, load, limit, branch_of, bank_of,
+                                 region_of_branch, placed)
+        left += [u[0] for u in queue]
     placement = pl.DataFrame(
         {"uid": placed[0], "to_officer_id": placed[1], "level": placed[2]},
         schema={"uid": pl.Int64, "to_officer_id": pl.String, "level": pl.String},
     )
-    return placement, [u[0] for u in queue]
+    return placement, left
+
+
+def _place_level(
+    queue: list[tuple], level: str, load: dict[str, int], limit: dict[str, int],
+    branch_of: dict[str, str], bank_of: dict[str, str | None],
+    region_of_branch: dict[str, str], placed: tuple[list[int], list[str], list[str]],
+) -> list[tuple]:
+    """Place what it can of `queue` at one level (branch, region or bank); return the rest."""
+    # the pool each receiver belongs to at this level (None: none), and the pools a
+    # household may take its receiver from, in order (at the branch level each of its
+    # members' branches, the first one first)
+    if level == "all":
+        pool_of_officer = {oid: bank_of[oid] or "*" for oid in load}
+        pools_of_unit = [[bank or "*"] for _, _, _, bank, _ in queue]
+    elif level == "branch":
+        pool_of_officer = {oid: branch_of[oid] if branch_of[oid] != _NO_BRANCH else None
+                           for oid in load}
+        pools_of_unit = [
+            ([first] if first != _NO_BRANCH else [])
+            + ([b for b in members if b != first] if members else [])
+            for _, _, first, _, members in queue
+        ]
+    else:
+        pool_of_officer = {oid: region_of_branch.get(branch_of[oid]) for oid in load}
+        pools_of_unit = [[region_of_branch.get(b)] for _, _, b, _, _ in queue]
+    pools: dict[str, list[tuple[float, int, str, int]]] = {}
+    for oid, current in load.items():
+        key, cap = pool_of_officer[oid], limit[oid]
+        if current < cap and key is not None:  # no region: no region's pool
+            pools.setdefault(key, []).append((current / cap, current, oid, cap))
+    for heap in pools.values():
+        heapq.heapify(heap)
+    waiting = []
+    for unit, keys in zip(queue, pools_of_unit, strict=True):
+        oid = None
+        for key in keys:
+            heap = pools.get(key)
+            if heap and (oid := _take(heap, unit[1], load)) is not None:
+                break
+        if oid is None:
+            waiting.append(unit)
+        else:
+            placed[0].append(unit[0])
+            placed[1].append(oid)
+            placed[2].append(level)
+    return waiting
 
 
 def _take(heap: list[tuple[float, int, str, int]], size: int, load: dict) -> str | None:
@@ -405,7 +420,8 @@ def _assemble(
     residual = officers.filter("over_after").select(
         "officer_id", (pl.col("accounts_after") - pl.col("limit")).alias("excess_left")
     )
-    no_room = words(settings.lang)["no_room"]
+    w = words(settings.lang)
+    no_room = w["no_room"]
     still_over = (
         residual.join(
             still_over.select("officer_id", "why", pl.col("excess_left").alias("blocked")),
@@ -417,7 +433,7 @@ def _assemble(
         .with_columns(
             pl.when(pl.col("why").is_null()).then(pl.lit(no_room))
             .when(pl.col("no_room") > 0)
-            .then(pl.format("{} ({}); {} ({})", pl.col("why"), pl.col("blocked"),
+            .then(pl.format(w["both"], pl.col("why"), pl.col("blocked"),
                             pl.lit(no_room), pl.col("no_room")))
             .otherwise(pl.col("why")).alias("why")
         )
@@ -434,9 +450,14 @@ def _assemble(
         "officer_id", pl.col("accounts").alias("from_before"),
         pl.col("accounts_after").alias("from_after"), pl.col("limit").alias("from_limit"),
     )
+    named = branch_names(roster)  # (a reason names branches as people read them)
     moves = (
         moved.join(from_info, on="officer_id", how="left")
         .join(to_info, on="to_officer_id", how="left")
+        .join(named.rename({"branch_key": "unit_branch", "branch_name": "home_name"}),
+              on="unit_branch", how="left")
+        .join(named.rename({"branch_key": "to_branch_key", "branch_name": "to_name"}),
+              on="to_branch_key", how="left")
         .with_columns(_reason(settings).alias("reason"))
         .sort(LINE)
         .select(
@@ -499,10 +520,12 @@ def _reason(settings: Settings) -> pl.Expr:
             w["shed"], pl.col("officer_id"), pl.col("from_before"),
             pl.col("from_limit")))
     )
-    home = pl.when(pl.col("unit_branch") != _NO_BRANCH).then(pl.col("unit_branch"))
+    home = pl.when(pl.col("unit_branch") != _NO_BRANCH).then(
+        pl.coalesce("home_name", "unit_branch"))  # (the branch's name; its code without one)
+    there = pl.coalesce("to_name", "to_branch_key")
     why_receiver = (
         pl.when((pl.col("level") == "branch") & (pl.col("branch_key") != pl.col("to_branch_key")))
-        .then(pl.format(w["kept_together"], pl.col("to_branch_key"), pl.col("to_officer_id")))
+        .then(pl.format(w["kept_together"], there, pl.col("to_officer_id")))
         .when(pl.col("level") == "branch")
         .then(pl.format(w["in_branch"], pl.col("to_officer_id")))
         .when(home.is_null())
@@ -540,8 +563,9 @@ def _branch_table(
         .group_by("branch_key").agg(pl.col("no_room").sum().alias("excess_unplaced"))
     )
     table = (
-        stats.join(orphans_left, on="branch_key", how="full", coalesce=True)
-        .join(excess_left, on="branch_key", how="full", coalesce=True)
+        # (clients and officers without a branch are one row: null keys join each other)
+        stats.join(orphans_left, on="branch_key", how="full", coalesce=True, nulls_equal=True)
+        .join(excess_left, on="branch_key", how="full", coalesce=True, nulls_equal=True)
         .with_columns(  # (a branch with no active officer left: no loads, none over)
             pl.col("orphans_unplaced", "excess_unplaced", "active_officers", "max_before",
                    "spread_before", "over_before", "max_after", "spread_after", "over_after")

@@ -72,7 +72,7 @@ def test_one_over_the_limit_moves_one_client_the_most_movable():
         (301, 300, 0, 1)
     assert not row["crosses_branch"]
     assert "A is over the limit (301/300)" in row["reason"]
-    assert "B had the most room in the branch" in row["reason"]
+    assert "B was the least loaded in the branch for its limit" in row["reason"]
     assert plan.still_over.is_empty()
 
 
@@ -233,7 +233,7 @@ def test_household_across_branches_moves_whole_and_says_so():
     rows = {r["client_id"]: r for r in plan.moves.iter_rows(named=True)}
     assert rows["h1"]["crosses_branch"]
     assert not rows["h2"]["crosses_branch"]
-    assert "household kept together in branch 东街支行: E had the most room there" in \
+    assert "household kept together in branch 东街支行: E was the least loaded there for its limit" in \
         rows["h1"]["reason"]
 
 
@@ -368,7 +368,7 @@ def test_orphans_without_a_branch_are_placed_only_with_scope_all():
     row = plan.moves.row(0, named=True)
     assert row["to_officer_id"] == "A" and row["crosses_branch"]
     assert row["reason"] == ("officer Z9 is not on the roster; no branch recorded for the "
-                             "client: A had the most room")
+                             "client: A was the least loaded for its limit")
 
 
 # ---------------------------------------------------------------- scope
@@ -396,7 +396,7 @@ def test_scope_region_crosses_to_the_same_region_and_says_so():
     assert set(moved(plan).values()) == {"N"}
     row = plan.moves.row(0, named=True)
     assert row["crosses_branch"]
-    assert "no room in branch 城关支行: N in the same region had the most room" in row["reason"]
+    assert "no room in branch 城关支行: N was the least loaded in the same region for its limit" in row["reason"]
     # 山区片 is another region: only scope=all reaches it
     officers[1]["capacity"] = 0 + 1  # N can take one only
     _, plan = plan_for(officers, clients, scope="region")
@@ -404,7 +404,7 @@ def test_scope_region_crosses_to_the_same_region_and_says_so():
     _, plan = plan_for(officers, clients, scope="all")
     assert set(moved(plan).values()) == {"N", "F"}
     far = plan.moves.filter(pl.col("to_officer_id") == "F").row(0, named=True)
-    assert "no room in branch 城关支行 or its region: F had the most room" in far["reason"]
+    assert "no room in branch 城关支行 or its region: F was the least loaded for its limit" in far["reason"]
 
 
 def test_own_branch_room_is_used_before_crossing():
