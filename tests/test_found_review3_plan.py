@@ -200,3 +200,19 @@ def test_an_orphan_recorded_in_a_branch_by_name_only_is_placed_in_that_branch(ru
     doc = _check_json(runner, officers, clients)
     assert doc["summary"]["cannot_place"] == 0
     assert sum(t["clients"] for t in doc["transfers"] if t["to_officer_id"] == "B") == 2
+
+
+def test_the_plan_table_names_the_no_branch_row_and_a_code_only_branch(runner, tmp_path):
+    """`plan`'s table of branches showed a blank name for the row of officers without a
+    branch (and for a branch exported by its code alone); every other output said
+    "(no branch)" or the code."""
+    roster = ("officer_id,name,branch_id,status,capacity\nA,a,100,active,2\nB,b,100,active,9\n"
+              "N,n,,active,9\n")
+    book = "client_id,officer_id,branch_id\n" + "".join(f"a{i},A,100\n" for i in range(3))
+    officers, clients = write_exports(tmp_path, roster, book)
+    result = runner.invoke(app, ["plan", str(officers), str(clients), "--as-of", AS_OF,
+                                 "--out", str(tmp_path / "moves.csv")])
+    assert result.exit_code == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if "→" in line]
+    assert any("(no branch)" in line for line in rows), result.stdout
+    assert any(line.strip("│ ").startswith("100") for line in rows), result.stdout

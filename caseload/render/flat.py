@@ -6,7 +6,7 @@ import csv
 import io
 
 from caseload.output import neutralise_cell
-from caseload.render.labels import label
+from caseload.render.labels import branch_label, label
 from caseload.report import CheckReport
 
 OFFICER_CSV_COLUMNS = (
@@ -62,7 +62,7 @@ def check_markdown(report: CheckReport, lang: str = "en", quiet: bool = False) -
         out += ["", f"## {label('shortfall_title', lang)}", "",
                 _md_row([label(k, lang) for k in ("branch", "cannot_place", "officers_needed")]),
                 "|---|---:|---:|"]
-        out += [_md_row([b["branch"] or label("report_no_branch", lang), b["cannot_place"],
+        out += [_md_row([branch_label(b, lang), b["cannot_place"],
                          b["officers_needed"]]) for b in short]
     if report.still_over:
         out += ["", f"## {label('still_over_title', lang)}", "",

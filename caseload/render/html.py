@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from caseload.render.labels import LABELS, label
+from caseload.render.labels import LABELS, branch_label, label
 from caseload.report import CheckReport
 
 FONT_STACK = ('-apple-system, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", '
@@ -374,7 +374,7 @@ def _branches(report: CheckReport, lang: str) -> str:
     body = []
     for b in report.branches:
         cls = "over" if b["cannot_place"] or b["over_after"] else ""
-        name = b["branch"] or b["branch_key"] or label("report_no_branch", lang)
+        name = branch_label(b, lang)
         body.append((cls, [("nw", _e(name)), _num(b["active_officers"]),
                            _arrow(b["max_before"], b["max_after"]),
                            _arrow(b["mean_before"], b["mean_after"]),

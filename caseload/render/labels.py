@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from caseload.columns import ONE_BRANCH
+
 LABELS: dict[str, dict[str, str]] = {
     "moves_written": {"en": "{n} client moves written to {target}",
                       "zh": "已写出 {n} 户调整建议：{target}"},
@@ -160,3 +162,14 @@ LABELS: dict[str, dict[str, str]] = {
 
 def label(key: str, lang: str) -> str:
     return LABELS[key].get(lang, LABELS[key]["en"])
+
+
+def branch_label(branch: dict, lang: str) -> str:
+    """A row of the branches table as people name it: its name, else its code, else
+    "(no branch)" for the clients and officers without one."""
+    key = branch["branch_key"]
+    if branch["branch"]:
+        return branch["branch"]
+    if key and key != ONE_BRANCH and not key.endswith("/" + ONE_BRANCH):
+        return key  # (a branch exported by its code alone)
+    return label("report_no_branch", lang)  # (none, or a roster without branches)

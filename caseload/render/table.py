@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from caseload.render.labels import label
+from caseload.render.labels import branch_label, label
 from caseload.report import CheckReport
 
 BAR_WIDTH = 20
@@ -135,7 +135,7 @@ def _shortfalls(report: CheckReport, console: Console, lang: str) -> None:
         t.add_column(label("cannot_place", lang), justify="right")
         t.add_column(label("officers_needed", lang), justify="right")
         for b in short[:MAX_ROWS]:
-            t.add_row(b["branch"] or label("report_no_branch", lang), str(b["cannot_place"]),
+            t.add_row(branch_label(b, lang), str(b["cannot_place"]),
                       str(b["officers_needed"]))
         console.print(t)
         _more(console, len(short), lang)
@@ -177,7 +177,7 @@ def render_plan(report: CheckReport, target: str, console: Console, lang: str = 
         t.add_column(label(key, lang), justify=justify)
     shown = [b for b in report.branches if b["active_officers"]]  # (loads of someone)
     for b in shown[:MAX_ROWS]:
-        t.add_row(b["branch"] or "", f"{b['max_before']} → {b['max_after']}",
+        t.add_row(branch_label(b, lang), f"{b['max_before']} → {b['max_after']}",
                   f"{b['mean_before']} → {b['mean_after']}",
                   f"{b['spread_before']} → {b['spread_after']}",
                   f"{b['over_before']} → {b['over_after']}")

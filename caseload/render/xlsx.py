@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from caseload.output import neutralise
-from caseload.render.labels import LABELS, label
+from caseload.render.labels import LABELS, branch_label, label
 from caseload.report import CheckReport
 
 MAX_WIDTH = 60
@@ -121,7 +121,7 @@ def _branches(report: CheckReport, lang: str) -> pl.DataFrame:
                  (_paren(label(key, lang), after, lang), dtype)]
     cols += [(label(k, lang), pl.Int64) for k in ("orphans_unplaced", "excess_unplaced",
                                                   "cannot_place", "officers_needed")]
-    rows = [[b["branch"] or label("report_no_branch", lang),
+    rows = [[branch_label(b, lang),
              b["branch_key"] if b["branch"] and b["branch_key"] != b["branch"] else None,
              b["active_officers"], b["max_before"], b["max_after"],
              b["mean_before"], b["mean_after"], b["spread_before"], b["spread_after"],
