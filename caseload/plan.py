@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import groupby
 
 import polars as pl
@@ -33,14 +34,25 @@ _NO_BRANCH = "\x00none"
 
 @dataclass
 class Plan:
-    """The moves and everything a branch head needs to judge them."""
+    """The moves and everything a branch head needs to judge them.
 
-    moves: pl.DataFrame  # one row per moved client
+    `moved` holds the moved clients as the planner placed them; `moves`, their rows with the
+    loads before and after and a reason each, is built when first asked for (`check` only
+    counts them).
+    """
+
+    moved: pl.DataFrame  # one row per moved client: where from, where to, at which level
     transfers: pl.DataFrame  # from/to officer (from null off the roster), clients, branches
     officers: pl.DataFrame  # roster with accounts, accounts_after
     branches: pl.DataFrame  # before/after per branch, unplaced, officers needed
     still_over: pl.DataFrame  # officer_id, excess_left, why
     unplaced: pl.DataFrame  # clients that must move but found no receiver: client_id, line, why
+    settings: Settings
+
+    @cached_property
+    def moves(self) -> pl.DataFrame:
+        """One row per moved client, in the order of the export, with its loads and reason."""
+        return _moves(self.moved, self.officers, self.settings)
 
 
 def make_plan(work: Workload, settings: Settings) -> Plan:
@@ -440,43 +452,21 @@ def _assemble(
         .sort("officer_id")
     )
 
-    loads = officers.select("officer_id", "accounts", "accounts_after", "limit", "branch_key")
-    to_info = loads.select(
-        pl.col("officer_id").alias("to_officer_id"),
-        pl.col("accounts").alias("to_before"), pl.col("accounts_after").alias("to_after"),
-        pl.col("branch_key").alias("to_branch_key"),
-    )
-    from_info = loads.select(
-        "officer_id", pl.col("accounts").alias("from_before"),
-        pl.col("accounts_after").alias("from_after"), pl.col("limit").alias("from_limit"),
-    )
-    named = branch_names(roster)  # (a reason names branches as people read them)
-    moves = (
-        moved.join(from_info, on="officer_id", how="left")
-        .join(to_info, on="to_officer_id", how="left")
-        .join(named.rename({"branch_key": "unit_branch", "branch_name": "home_name"}),
-              on="unit_branch", how="left")
-        .join(named.rename({"branch_key": "to_branch_key", "branch_name": "to_name"}),
-              on="to_branch_key", how="left")
-        .with_columns(_reason(settings).alias("reason"))
-        .sort(LINE)
-        .select(
-            "client_id", LINE, pl.col("officer_id").alias("from_officer_id"), "to_officer_id",
-            "branch_key", "to_branch_key", "group_id", "orphan", "from_before", "from_after",
-            "to_before", "to_after", "balance", "risk_class", "assigned_since",
-            # a client with no branch of its own belongs where its household is placed: into
-            # one of its members' branches, or else from the first of them
-            (pl.col("to_branch_key") != pl.coalesce(
-                "branch_key",
-                pl.when(pl.col("level") == "branch").then("to_branch_key").otherwise("unit_branch"),
-            )).fill_null(True).alias("crosses_branch"),
-            "reason",
-        )
+    to_branch = roster.select(pl.col("officer_id").alias("to_officer_id"),
+                              pl.col("branch_key").alias("to_branch_key"))
+    moved = moved.join(to_branch, on="to_officer_id", how="left").with_columns(
+        # a client with no branch of its own belongs where its household is placed: into
+        # one of its members' branches, or else from the first of them
+        (pl.col("to_branch_key") != pl.coalesce(
+            "branch_key",
+            pl.when(pl.col("level") == "branch").then("to_branch_key").otherwise("unit_branch"),
+        )).fill_null(True).alias("crosses_branch"),
     )
     transfers = (
-        moves.with_columns(
-            pl.when(pl.col("from_officer_id").is_in(roster["officer_id"].implode()))
-            .then(pl.col("from_officer_id")).alias("from_officer_id")
+        moved.select(
+            pl.when(pl.col("officer_id").is_in(roster["officer_id"].implode()))
+            .then(pl.col("officer_id")).alias("from_officer_id"),
+            "to_officer_id", "branch_key", "to_branch_key", "crosses_branch",
         )
         # (by branch too: orphans of several branches, or a household spread over branches,
         # can go to one receiver, and each group must say where its clients come from)
@@ -495,8 +485,38 @@ def _assemble(
     )
     branches = _branch_table(officers, unplaced, still_over, settings)
     still_over = still_over.select("officer_id", "excess_left", "why")
-    return Plan(moves=moves, transfers=transfers, officers=officers, branches=branches,
-                still_over=still_over, unplaced=unplaced)
+    return Plan(moved=moved, transfers=transfers, officers=officers, branches=branches,
+                still_over=still_over, unplaced=unplaced, settings=settings)
+
+
+def _moves(moved: pl.DataFrame, officers: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """The plan's rows: each moved client with both officers' loads and a reason."""
+    loads = officers.select("officer_id", "accounts", "accounts_after", "limit")
+    to_info = loads.select(
+        pl.col("officer_id").alias("to_officer_id"),
+        pl.col("accounts").alias("to_before"), pl.col("accounts_after").alias("to_after"),
+    )
+    from_info = loads.select(
+        "officer_id", pl.col("accounts").alias("from_before"),
+        pl.col("accounts_after").alias("from_after"), pl.col("limit").alias("from_limit"),
+    )
+    named = branch_names(officers)  # (a reason names branches as people read them)
+    return (
+        moved.join(from_info, on="officer_id", how="left")
+        .join(to_info, on="to_officer_id", how="left")
+        .join(named.rename({"branch_key": "unit_branch", "branch_name": "home_name"}),
+              on="unit_branch", how="left")
+        .join(named.rename({"branch_key": "to_branch_key", "branch_name": "to_name"}),
+              on="to_branch_key", how="left")
+        .with_columns(_reason(settings).alias("reason"))
+        .sort(LINE)
+        .select(
+            "client_id", LINE, pl.col("officer_id").alias("from_officer_id"), "to_officer_id",
+            "branch_key", "to_branch_key", "group_id", "orphan", "from_before", "from_after",
+            "to_before", "to_after", "balance", "risk_class", "assigned_since",
+            "crosses_branch", "reason",
+        )
+    )
 
 
 def _reason(settings: Settings) -> pl.Expr:

@@ -169,7 +169,7 @@ def build_check_report(
         if key not in listed and (c["clients"] or c["roster_officers"])
     ]
     summary = dict(work.summary)
-    summary["moves"] = plan.moves.height
+    summary["moves"] = plan.moved.height
     summary["cannot_place"] = int(plan.branches["cannot_place"].sum())
     summary["over_after"] = int(plan.officers["over_after"].sum())
     return CheckReport(
