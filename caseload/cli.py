@@ -390,7 +390,8 @@ def _write_report(target: Path, outcome, lang: str, history_path: Path | None) -
     if history_path is not None and history_path.exists():
         from caseload.history import scope_of, trends
 
-        trend = trends(history_path, within=scope_of(outcome.report))
+        trend = trends(history_path, within=scope_of(outcome.report),
+                       until=outcome.report.as_of)
     atomic_write(target, render_html(outcome.report, moves, trend, lang).encode("utf-8"))
 
 

@@ -148,6 +148,13 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
         try:
             # This report's officers, and everyone recorded that day under its branches (an
             # officer since taken off a re-recorded roster); other branches' runs are kept.
+            # The branches its officers were filed under that day go too: re-recorded after
+            # a rename (a branch known by name), the old name's row would count twice.
+            before = _filed_before(conn, as_of, [o[1] for o in officers])
+            conn.executemany(
+                "DELETE FROM branch_weeks WHERE as_of = ? AND branch_key = ?",
+                [(as_of, key) for key in before],
+            )
             conn.executemany(
                 "DELETE FROM officer_weeks WHERE as_of = ? AND officer_id = ?",
                 [(as_of, o[1]) for o in officers],
@@ -176,6 +183,17 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
             conn.execute("ROLLBACK")
             raise
     return len(officers)
+
+
+def _filed_before(conn: sqlite3.Connection, as_of: str, officer_ids: list[str]) -> list[str]:
+    """The branches these officers were recorded under on `as_of` (by an earlier run)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS run_officers (officer_id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM run_officers")
+    conn.executemany("INSERT OR IGNORE INTO run_officers VALUES (?)", [(o,) for o in officer_ids])
+    rows = conn.execute(
+        "SELECT DISTINCT branch_key FROM officer_weeks JOIN run_officers USING (officer_id) "
+        "WHERE as_of = ? ORDER BY branch_key", (as_of,))
+    return [r[0] for r in rows]
 
 
 def _filing(report: Any, run_key: str) -> Callable[[str | None], str]:
@@ -220,23 +238,26 @@ def scope_of(report: Any) -> Scope:
 
 
 def trends(path: str | os.PathLike[str], weeks: int = 12,
-           persistent_weeks: int = PERSISTENT_WEEKS, within: Scope | None = None
-           ) -> dict[str, Any]:
+           persistent_weeks: int = PERSISTENT_WEEKS, within: Scope | None = None,
+           until: dt.date | None = None) -> dict[str, Any]:
     """Snapshots, per-branch trend, persistent overloads and projected crossings.
 
     `within` narrows them to one report's branches and officers (a branch's report from a
     history that head office fills with every branch): the weeks' totals are then those
-    branches' sums.
+    branches' sums. `until` leaves out weeks after a date (a report of a past week re-run).
     """
     empty = {"snapshots": [], "branches": [], "officers": [], "persistent": [], "crossing": []}
     with connect(path, create=False) as conn:
         conn.row_factory = sqlite3.Row
+        last = until.isoformat() if until is not None else "9999-12-31"
         if within is None:
             dates = [r[0] for r in conn.execute(
-                "SELECT as_of FROM snapshots ORDER BY as_of DESC LIMIT ?", (weeks,))][::-1]
+                "SELECT as_of FROM snapshots WHERE as_of <= ? ORDER BY as_of DESC LIMIT ?",
+                (last, weeks))][::-1]
         else:
-            dates = sorted({r[0] for r in conn.execute("SELECT as_of, branch_key FROM branch_weeks")
-                            if r[1] in within.branch_keys})[-weeks:]
+            dates = sorted({r[0] for r in conn.execute(
+                "SELECT as_of, branch_key FROM branch_weeks WHERE as_of <= ?", (last,))
+                if r[1] in within.branch_keys})[-weeks:]
         if not dates:
             return empty
         marks = ",".join("?" * len(dates))
@@ -259,6 +280,7 @@ def trends(path: str | os.PathLike[str], weeks: int = 12,
     for r in branch_rows:
         b = branches.setdefault(r["branch_key"], {"branch_key": r["branch_key"],
                                                   "branch": r["branch"], "weeks": []})
+        b["branch"] = r["branch"]  # (weeks in date order: the latest name, after a rename)
         b["weeks"].append({k: r[k] for k in ("as_of", "officers", "accounts", "max_load",
                                               "over", "orphaned")})
     by_officer: dict[str, list[dict[str, Any]]] = {}
