@@ -89,19 +89,6 @@ def atomic_write(target: Path, data: bytes) -> None:
         fh.write(data)
 
 
-def neutralise_cell(value: str) -> str:
-    """One text cell made safe as `neutralise` makes a column (for rows written by hand)."""
-    if value.startswith(FORMULA_STARTS):
-        try:
-            if value == value.strip():  # ('\t1' is no plain number to polars either)
-                float(value)
-                return value
-        except ValueError:
-            pass
-        return "'" + value
-    return value
-
-
 def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with a quote.
 

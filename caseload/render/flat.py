@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from caseload.output import neutralise_cell
+from caseload.output import neutralise
 from caseload.render.labels import branch_label, label
 from caseload.report import CheckReport
 
@@ -16,15 +13,12 @@ OFFICER_CSV_COLUMNS = (
 
 
 def officers_csv(report: CheckReport) -> str:
-    """The officers table, one row per officer on the roster, for Excel or a cron pipe."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(OFFICER_CSV_COLUMNS)
-    for o in report.officers:
-        w.writerow(["" if o[c] is None else str(o[c]).lower() if isinstance(o[c], bool)
-                    else neutralise_cell(o[c]) if isinstance(o[c], str) else o[c]
-                    for c in OFFICER_CSV_COLUMNS])
-    return buf.getvalue()
+    """The officers table, one row per officer on the roster, for Excel or a cron pipe.
+
+    Written by polars, as the plan file is: a cell holding a line break of any kind (a lone
+    CR too, which Python's csv module leaves bare) is quoted, so each officer stays one row.
+    """
+    return neutralise(report.officer_rows.select(OFFICER_CSV_COLUMNS)).write_csv()
 
 
 def _md_row(cells) -> str:

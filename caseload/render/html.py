@@ -396,7 +396,7 @@ def _cannot_place(report: CheckReport, lang: str) -> str:
         headers = [(_e(label(k, lang)), n) for k, n in (
             ("branch", False), ("orphans_unplaced", True), ("excess_unplaced", True),
             ("cannot_place", True), ("officers_needed", True))]
-        out.append(_table(headers, [("", [_e(b["branch"] or b["branch_key"]),
+        out.append(_table(headers, [("", [_e(branch_label(b, lang)),
                                           _num(b["orphans_unplaced"]), _num(b["excess_unplaced"]),
                                           _num(b["cannot_place"]), _num(b["officers_needed"])])
                                     for b in short]))
