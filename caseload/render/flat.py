@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from caseload.output import neutralise
+from caseload.render import CONTROL_CHARACTERS
 from caseload.render.labels import branch_label, label
 from caseload.report import CheckReport
 
@@ -24,7 +25,7 @@ def officers_csv(report: CheckReport) -> str:
 def _md_row(cells) -> str:
     """A table row; a line break in a cell (Alt+Enter in Excel) would end the row early."""
     return "| " + " | ".join(" ".join(str(c).splitlines()).replace("|", "\\|")
-                             for c in cells) + " |"
+                             .translate(CONTROL_CHARACTERS) for c in cells) + " |"
 
 
 def check_markdown(report: CheckReport, lang: str = "en", quiet: bool = False) -> str:
@@ -64,4 +65,12 @@ def check_markdown(report: CheckReport, lang: str = "en", quiet: bool = False) -
                 "|---|---:|---|"]
         out += [_md_row([o["officer_id"], o["excess_left"], o["why"]])
                 for o in report.still_over]
+    left_out = report.left_out(label("total_lines", lang))
+    if left_out and not quiet:  # (as the table: rows --skip-bad-rows left out, totals, repeats)
+        out += ["", f"## {label('inputs_title', lang)}", "",
+                _md_row([label(k, lang) for k in ("file", "problem", "rows", "lines")]),
+                "|---|---|---:|---|"]
+        out += [_md_row([path, problem, count,
+                         ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")])
+                for path, problem, count, lines in left_out]
     return "\n".join(out) + "\n"

@@ -9,11 +9,21 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from caseload.render import CONTROL_CHARACTERS
 from caseload.render.labels import branch_label, label
 from caseload.report import CheckReport
 
 BAR_WIDTH = 20
 MAX_ROWS = 60  # a terminal table past this is unreadable; json/csv/--report carry everything
+
+
+class _Table(Table):
+    """A rich table whose text cells cannot carry terminal control codes from an export: an
+    escape sequence in a name would colour, or worse, the reader's terminal and a cron mail."""
+
+    def add_row(self, *renderables, **kwargs) -> None:
+        super().add_row(*[r.translate(CONTROL_CHARACTERS) if isinstance(r, str) else r
+                          for r in renderables], **kwargs)
 
 
 def _unicode_ok(console: Console) -> bool:
@@ -45,7 +55,7 @@ def render_check(report: CheckReport, console: Console, lang: str = "en",
     if not quiet:
         title = (f"{label('title', lang)} · {label('as_of', lang)} {report.as_of.isoformat()}"
                  f" · {label('limit', lang)} {report.threshold}")
-        summary = Table(title=title, box=box.SIMPLE_HEAD, show_header=False, title_justify="left")
+        summary = _Table(title=title, box=box.SIMPLE_HEAD, show_header=False, title_justify="left")
         summary.add_column(style="bold")
         summary.add_column(justify="right")
         summary.add_column()
@@ -63,6 +73,10 @@ def render_check(report: CheckReport, console: Console, lang: str = "en",
         console.print(summary)
     if not report.has_findings and not quiet:
         console.print(label("nothing", lang))
+    if quiet and s["orphaned"]:  # (a finding the tables below may not show)
+        console.print(f"{label('orphaned', lang)}: {s['orphaned']:,} " + label(
+            "orphan_detail", lang).format(u=s["unassigned"], k=s["unknown_officer"],
+                                          d=s["departed"]))
     _over_near(report, console, lang, unicode)
     if not quiet:
         _transfers(report, console, lang)
@@ -95,7 +109,7 @@ def _over_near(report: CheckReport, console: Console, lang: str, unicode: bool) 
 
 def _titled(title: str, lang: str) -> Table:
     """A table in the house style: its title above, left, and a rule under the header."""
-    return Table(title=label(title, lang), box=box.SIMPLE_HEAD, title_justify="left")
+    return _Table(title=label(title, lang), box=box.SIMPLE_HEAD, title_justify="left")
 
 
 def _more(console: Console, total: int, lang: str, where: str = "more_rows") -> None:
