@@ -16,6 +16,7 @@ import unicodedata
 
 # The key of the one branch an export without branch columns describes (per bank, if any).
 ONE_BRANCH = "(branch)"
+ANY_BANK = "\x00any bank"  # the bank of a row that gives none (such a row is a problem)
 
 Tiers = tuple[tuple[str, ...], ...]
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from caseload.columns import (
+    ANY_BANK,
     FALSE_WORDS,
     PERSONAL_COLUMNS,
     RISK_WORDS,
@@ -411,12 +412,13 @@ def _within_bank(checks: _Checks, cols: set[str], columns: tuple[str, ...]) -> l
     """In a province-wide export, identities as ``bank/number`` (numbers repeat across banks).
 
     Branch, region and household names repeat too, so they are read within the bank as well.
-    A row without its bank belongs to no bank: a problem.
+    A row without its bank belongs to no bank: a problem. Its identities read `ANY_BANK/…`,
+    so that a roster row left out for it (--skip-bad-rows) still says whose clients to hold.
     """
     if "bank" not in cols:
         return []
     checks.add(f"blank bank (column {checks.header('bank')})", pl.col("bank").is_null())
-    return [pl.concat_str([pl.col("bank"), pl.lit("/"), pl.col(c)]).alias(c)
+    return [pl.concat_str([pl.col("bank").fill_null(ANY_BANK), pl.lit("/"), pl.col(c)]).alias(c)
             for c in columns if c in cols]
 
 

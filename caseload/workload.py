@@ -11,7 +11,7 @@ from functools import cached_property
 
 import polars as pl
 
-from caseload.columns import ONE_BRANCH
+from caseload.columns import ANY_BANK, ONE_BRANCH
 from caseload.config import Settings
 from caseload.load import LINE
 
@@ -128,7 +128,7 @@ def count_workload(
         kind: int(listed.filter(test)["accounts"].sum())
         for kind, test in zip(ORPHAN_KINDS, (nobody, unknown, departed), strict=True)
     }
-    held = pl.col("officer_id").is_in(left_out or [])
+    held = _held(left_out or [])
     losing = listed.filter((unknown & ~held) | departed | pl.col("over").fill_null(False))[
         "officer_id"]
     keys = roster["branch_key"].drop_nulls().unique()
@@ -171,6 +171,16 @@ def _lost_zeros(unknown: pl.DataFrame, roster: pl.DataFrame, roster_lost: bool =
     shorter = (length > pl.col("roster_length")) if roster_lost else (
         length < pl.col("roster_length"))
     return int(found.filter(shorter).unique("officer_id")["accounts"].sum())
+
+
+def _held(left_out: list[str]) -> pl.Expr:
+    """Staff numbers of roster rows left out (--skip-bad-rows): their clients are held, not
+    planned. A row left out for its blank bank holds that number in every bank."""
+    anywhere = [k.removeprefix(ANY_BANK + "/") for k in left_out if k.startswith(ANY_BANK + "/")]
+    held = pl.col("officer_id").is_in(left_out)
+    if anywhere:
+        held = held | pl.col("officer_id").str.replace(r"^[^/]*/", "").is_in(anywhere)
+    return held
 
 
 def _one_branch() -> pl.Expr:
