@@ -161,11 +161,15 @@ def _lost_zeros(unknown: pl.DataFrame, roster: pl.DataFrame, roster_lost: bool =
 
     A staff-number column formatted as a number in Excel turns 00456 into 456; such clients
     count as not on the roster, which is right for the file but worth saying. With
-    `roster_lost`, the other way round: the client export has 00456, the roster 456.
+    `roster_lost`, the other way round: the client export has 00456, the roster 456. In a
+    province-wide export the numbers are compared within each bank (`bank/00456`).
     """
-    digits = pl.col("officer_id").str.contains(r"^\d+$")
-    bare = pl.col("officer_id").str.strip_chars_start("0").alias("bare")
-    length = pl.col("officer_id").str.len_bytes()
+    banks = roster["bank"].is_not_null().any()
+    bank = pl.col("officer_id").str.extract(r"^([^/]*/)", 1).fill_null("") if banks else pl.lit("")
+    number = pl.col("officer_id").str.replace(r"^[^/]*/", "") if banks else pl.col("officer_id")
+    digits = number.str.contains(r"^\d+$")
+    bare = pl.concat_str([bank, number.str.strip_chars_start("0")]).alias("bare")
+    length = number.str.len_bytes()
     on_roster = roster.filter(digits).select(bare, length.alias("roster_length"))
     found = unknown.filter(digits).with_columns(bare).join(on_roster, on="bare", how="inner")
     shorter = (length > pl.col("roster_length")) if roster_lost else (
