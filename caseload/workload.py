@@ -32,7 +32,7 @@ class Workload:
     summary: dict[str, int]
     book: pl.DataFrame = field(repr=False)  # every client, as validated
     branch_column: str = "branch"
-    only_branch: str | None = None
+    only_branch: dict[str | None, str] | None = None  # bank -> its one branch, where it has one
     one_branch: bool = False  # a roster without branches: each bank is one branch
     held: int = 0  # clients of officers whose roster rows were left out: counted, not planned
     lost_zeros: int = 0  # clients of unknown staff numbers that are roster numbers but for 0s
@@ -131,8 +131,11 @@ def count_workload(
     held = _held(left_out or [])
     losing = listed.filter((unknown & ~held) | departed | pl.col("over").fill_null(False))[
         "officer_id"]
-    keys = roster["branch_key"].drop_nulls().unique()
-    only_branch = keys[0] if keys.len() == 1 else None
+    only_branch = dict(  # (per bank: in a province-wide export, each bank is its own)
+        roster.filter(pl.col("branch_key").is_not_null()).group_by("bank")
+        .agg(pl.col("branch_key").unique()).filter(pl.col("branch_key").list.len() == 1)
+        .select("bank", pl.col("branch_key").list.first()).rows()
+    )
     movable = _annotated(
         clients.select(c for c in MOVABLE_COLUMNS if c in clients.columns)
         .filter(nobody | pl.col("officer_id").is_in(losing.implode())),
@@ -194,7 +197,8 @@ def _one_branch() -> pl.Expr:
 
 
 def _annotated(
-    clients: pl.DataFrame, roster: pl.DataFrame, key: str, only_branch: str | None,
+    clients: pl.DataFrame, roster: pl.DataFrame, key: str,
+    only_branch: dict[str | None, str] | None,
     one_branch: bool = False,
 ) -> pl.DataFrame:
     """Clients + the branch each belongs to and, for orphans, why nobody manages them."""
@@ -204,14 +208,25 @@ def _annotated(
     )
     return clients.join(owner, on="officer_id", how="left", nulls_equal=False).with_columns(
         # a client with no branch and no known officer belongs to the roster's only branch
+        # (its bank's, in a province-wide export)
         (_one_branch() if one_branch else pl.coalesce(
-            pl.col(key), pl.col("officer_branch"), pl.lit(only_branch, pl.String)
+            pl.col(key), pl.col("officer_branch"), _only_branch(only_branch or {})
         )).alias("branch_key"),
         pl.when(pl.col("officer_id").is_null()).then(pl.lit("unassigned"))
         .when(pl.col("officer_status").is_null()).then(pl.lit("unknown_officer"))
         .when(pl.col("officer_status") == "departed").then(pl.lit("departed"))
         .otherwise(None).alias("orphan"),
     )
+
+
+def _only_branch(only: dict[str | None, str]) -> pl.Expr:
+    """The one branch of a client's bank, where its bank has only one (bank None: no banks)."""
+    expr = pl.lit(only.get(None), pl.String)
+    banks = {bank: branch for bank, branch in only.items() if bank is not None}
+    if banks:
+        expr = pl.when(pl.col("bank").is_null()).then(expr).otherwise(
+            pl.col("bank").replace_strict(banks, default=None, return_dtype=pl.String))
+    return expr
 
 
 def branch_names(officers: pl.DataFrame) -> pl.DataFrame:
