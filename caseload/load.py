@@ -956,6 +956,11 @@ def _read_excel(p: Path, kind: str, options: ReadOptions, wanted: Iterable[str] 
     else:
         candidates = [(i, i, ",", r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
     header = _choose_header(candidates, kind, options, p, "row", "xlsx", wanted)
+    # Long numbers typed into number cells are not the numbers exported (see `xlsx_numbers`).
+    from caseload.xlsx_numbers import mark_rounded, rounded_cells
+
+    frame = mark_rounded(frame, [c.absolute_index for c in sheet.selected_columns],
+                         rounded_cells(p, sheet_name))
     # A merged range keeps its value in its top-left cell only: give it to every cell below
     # the header that it covers (see `xlsx_merges`; frame columns start at the first used one).
     from caseload.xlsx_merges import fill_merged_cells
