@@ -179,7 +179,7 @@ def _first_reading(
         # (problems are refused later, for the whole book; repeats are judged over all parts)
         part = validate_clients(raw, skip_bad_rows=True, judge_repeats=False)
         del raw
-        groups += part.skipped
+        groups.append((part.raw.headers, part.skipped))
         notes += part.notes
         frame = part.frame
         names.append(exported.join(frame.select(LINE, "officer_id"), on=LINE)  # (as validated)
@@ -193,8 +193,10 @@ def _first_reading(
         del part, frame
     everywhere = pl.concat(hashes)
     del hashes
+    book = _book_table(path, metas)
     return _FirstReading(
-        book=_book_table(path, metas), groups=groups, notes=notes,
+        book=book, groups=[g for headers, said in groups for g in _as_book_says(said, headers, book)],
+        notes=notes,
         per_officer=pl.concat(counts).group_by("officer_id").agg(pl.col("accounts").sum()),
         names=pl.concat(names).unique(),
         repeated=everywhere.filter(pl.col("h").is_duplicated())["h"].unique().implode(),
@@ -319,6 +321,23 @@ def _schema(folder: Path, part: Path, problem: str) -> dict:
         raise InputError(folder, problem) from None
 
 
+
+
+def _as_book_says(groups: list[ProblemGroup], headers: dict[str, str],
+                  book: RawTable) -> list[ProblemGroup]:
+    """A part's problems naming a column by its header in that part, renamed as a whole read
+    names it: by the headers of every part (``column 客户号 / client_id``)."""
+    renames = {f"(column {h})": f"(column {book.headers[c]})" for c, h in headers.items()
+               if book.headers.get(c, h) != h}
+    if not renames:
+        return groups
+    out = []
+    for g in groups:
+        problem = g.problem
+        for said, as_book in renames.items():
+            problem = problem.replace(said, as_book)
+        out.append(dataclasses.replace(g, problem=problem))
+    return out
 
 
 def _book_table(path: Path, metas: list[RawTable]) -> RawTable:
