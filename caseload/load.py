@@ -998,10 +998,7 @@ def _read_parquet(
     numbered as in the whole file (`low_memory` reads a big file so, a slice at a time).
     """
     parts = parts or [p]
-    try:
-        schema = pl.read_parquet_schema(parts[0])
-    except Exception:
-        raise InputError(p, "is not a readable Parquet file") from None
+    schema = parquet_parts_schema(p, parts) if len(parts) > 1 else _parquet_schema(p, parts[0])
     headers = list(schema)
     header = _choose_header([(0, 0, ",", headers)], kind, options, p, "row", "parquet", wanted)
     needed = _needed_positions(header, len(headers), kind, wanted, text=False)
@@ -1009,6 +1006,33 @@ def _read_parquet(
         return _parquet_table(p, kind, parts, header, wanted, needed, rows)
     except _Unparsed:  # a blank first cell: look at every cell
         return _parquet_table(p, kind, parts, header, wanted, None, rows)
+
+
+def _parquet_schema(p: Path, part: Path) -> dict[str, pl.DataType]:
+    try:
+        return dict(pl.read_parquet_schema(part))
+    except Exception:
+        raise InputError(p if p == part else part, "is not a readable Parquet file") from None
+
+
+def parquet_parts_schema(folder: Path, parts: list[Path]) -> dict[str, pl.DataType]:
+    """The columns every Parquet part of a folder gives, by name and type (the first part's).
+
+    Parts are read as one table, so each must have the same columns: one that differs is
+    refused, naming the part and the column (as a folder of CSV parts is).
+    """
+    first = _parquet_schema(folder, parts[0])
+    for part in parts[1:]:
+        schema = _parquet_schema(folder, part)
+        same = "; every part of a folder needs the same columns"
+        if missing := [c for c in first if c not in schema]:
+            raise InputError(part, f"has no {missing[0]} column ({parts[0].name} has one){same}")
+        if extra := [c for c in schema if c not in first]:
+            raise InputError(part, f"has a {extra[0]} column that {parts[0].name} lacks{same}")
+        if typed := [c for c in first if schema[c] != first[c]]:
+            raise InputError(part, f"holds column {typed[0]} as {schema[typed[0]]}, "
+                                   f"{parts[0].name} as {first[typed[0]]}{same}")
+    return first
 
 
 def _parquet_table(

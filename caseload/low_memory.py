@@ -46,6 +46,7 @@ from caseload.load import (
     RawTable,
     _check_path,
     _read_parquet,
+    parquet_parts_schema,
     parquet_rows,
     read_table,
 )
@@ -274,11 +275,10 @@ def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...],
                 yield dataclasses.replace(table, path=str(path), parts=firsts)
             return
         offset, firsts = 0, []
-        schema = _schema(path, parts[0], "is not a readable Parquet file")
         for part in parts:
             _check_path(part)
-            if _schema(path, part, _NOT_ONE_TABLE) != schema:  # (as a whole read refuses them)
-                raise InputError(path, _NOT_ONE_TABLE)
+        parquet_parts_schema(path, parts)  # (as a whole read refuses parts that differ)
+        for part in parts:
             firsts.append((part.name, offset + 1))
             for table in _slices(part, options, wanted, name=path):
                 yield dataclasses.replace(_shifted(table, offset), path=str(path),
@@ -307,20 +307,6 @@ def _slices(path: Path, options: ReadOptions, wanted: tuple[str, ...],
     yield _read_parquet(name, _KIND, options, wanted, [path], rows=(0, SLICE_ROWS))
     for start in range(SLICE_ROWS, parquet_rows(path), SLICE_ROWS):
         yield _read_parquet(name, _KIND, options, wanted, [path], rows=(start, SLICE_ROWS))
-
-
-_NOT_ONE_TABLE = ("holds Parquet parts that cannot be read as one table (do they all have the "
-                  "same columns?)")
-
-
-def _schema(folder: Path, part: Path, problem: str) -> dict:
-    """A part's columns and types, by name (a whole read takes them in any order)."""
-    try:
-        return dict(pl.read_parquet_schema(part))
-    except Exception:
-        raise InputError(folder, problem) from None
-
-
 
 
 def _as_book_says(groups: list[ProblemGroup], headers: dict[str, str],

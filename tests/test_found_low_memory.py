@@ -114,8 +114,8 @@ def test_parquet_parts_a_whole_read_refuses_are_counted_with_low_memory(runner, 
     """A folder of Parquet parts whose second part's columns differ (other header names, a
     column more, client numbers stored as integers).
 
-    A whole read scans the parts as one table and refuses the folder, exit 2: "holds Parquet
-    parts that cannot be read as one table (do they all have the same columns?)". With
+    A whole read refuses the folder, exit 2, naming the part and the column (since the fourth
+    review; before, "holds Parquet parts that cannot be read as one table"). With
     --low-memory each part is read on its own (`_part_tables` -> `_slices` ->
     `_read_parquet(part)`), so the same folder is counted, exit 0, with a full report. The
     same exports pass or fail depending on a memory flag: a cron job switched to
@@ -126,7 +126,7 @@ def test_parquet_parts_a_whole_read_refuses_are_counted_with_low_memory(runner, 
     folder = _parquet_folder(tmp_path, second)
     whole, low = _both(runner, "check", roster, folder, "-f", "json")
     assert whole[0] == 2
-    assert "cannot be read as one table" in whole[2]
+    assert "a-2.parquet" in whole[2] and "needs the same columns" in whole[2]  # (review 4)
     assert low == whole
 
 
