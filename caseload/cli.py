@@ -572,6 +572,10 @@ def config_show(
         resolved = _resolve(config)
         if resolved.values.get("history") is None:  # (the path `--record` would use)
             resolved.values["history"] = str(_history_path(resolved))
+        if not resolved.values.get("lang"):  # (the language the tables would use)
+            resolved.values["lang"] = _lang(resolved)
+            resolved.sources["lang"] = "LC_ALL/LANG" if (
+                os.environ.get("LC_ALL") or os.environ.get("LANG")) else "default"
         if output_format is TableOrJson.json:
             _write_json({"file": resolved.file, "values": resolved.values,
                          "sources": resolved.sources})

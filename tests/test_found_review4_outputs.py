@@ -343,9 +343,6 @@ def test_a_branch_whose_export_gains_a_code_keeps_one_trend(tmp_path, runner):
 # --------------------------------------------------------------------------- settings
 
 
-@pytest.mark.xfail(reason="arguable: `lang` is not set anywhere caseload.toml knows of, but it "
-                   "is in force from LANG, as config show already fills in the history path",
-                   strict=False)
 def test_config_show_gives_the_language_in_force(tmp_path, runner, monkeypatch):
     """Promise: "`caseload config show` prints each setting in force and where it came from";
     `--lang` defaults from LC_ALL or LANG.
