@@ -319,10 +319,17 @@ def _summed(snapshots: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list
 
 
 def _over_run(rows: list[dict[str, Any]], dates: list[str]) -> int:
-    """Consecutive recorded weeks, ending at the latest, in which the officer was over."""
+    """Consecutive calendar weeks, ending at the latest, in which the officer was over.
+
+    A week recorded on several days (Monday's cron job and Tuesday's re-run) is one week,
+    judged by its last recorded day.
+    """
     over = {r["as_of"]: r["over"] for r in rows}
+    last_day_of_week: dict[tuple[int, int], str] = {}
+    for day in dates:  # (in date order: the last day of each week wins)
+        last_day_of_week[dt.date.fromisoformat(day).isocalendar()[:2]] = day
     run = 0
-    for day in reversed(dates):
+    for day in reversed(list(last_day_of_week.values())):
         if not over.get(day):
             break
         run += 1

@@ -131,8 +131,6 @@ def test_a_report_of_a_past_week_shows_no_later_weeks(tmp_path, runner):
     assert "2026-11-20" not in trend and "11-20" not in trend
 
 
-@pytest.mark.xfail(reason="arguable: the README keys a week by its date (re-running a *date* "
-                   "replaces that week), but `weeks_over` promises weeks", strict=False)
 def test_two_runs_in_one_calendar_week_are_not_two_weeks_over(tmp_path, runner):
     """Promise: the history never double-counts a week recorded twice; `caseload history`
     shows "who has been over the limit several weeks running" (`--persistent 2`).
