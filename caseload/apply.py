@@ -37,13 +37,18 @@ class Applied:
 
 
 def read_plan(path: str | os.PathLike[str]) -> pl.DataFrame:
-    """A plan file (ours, or hand-edited in Excel/WPS): text cells, with its own line numbers."""
+    """A plan file (ours, or hand-edited in Excel/WPS): text cells, with its own line numbers.
+
+    ID cells are read as the export's are (`validate.tidy_ids`: spaces, full-width digits,
+    a spreadsheet's ``'`` or ``="…"`` guard), and a workbook's number cells as numbers: whole
+    ones lose ``.0``, long ones Excel rounded read as it shows them and are refused later.
+    """
     p = Path(path)
     if not p.exists():
         raise InputError(p, "no such file")
     try:
         if p.suffix.lower() == ".xlsx":
-            frame = pl.read_excel(p, infer_schema_length=0).with_row_index(LINE, offset=2)
+            frame = _plan_workbook(p)
         else:
             enc = detect_encoding(p)
             data = p.read_bytes().decode(enc).encode()
@@ -54,16 +59,60 @@ def read_plan(path: str | os.PathLike[str]) -> pl.DataFrame:
         raise
     except Exception:
         raise InputError(p, "is not a readable plan (CSV or .xlsx)") from None
+    twice = [c for c in PLAN_COLUMNS if f"{c}_duplicated_0" in frame.columns]
+    if twice:
+        raise InputError(p, f"plan column {twice[0]} appears twice; keep one")
     missing = [c for c in PLAN_COLUMNS if c not in frame.columns]
     if missing:
-        raise InputError(p, f"plan column {', '.join(missing)} missing; found: "
-                         + ", ".join([c for c in frame.columns if c != LINE][:12]))
+        known = _known_headers(frame.columns)
+        raise InputError(p, f"plan column {', '.join(missing)} missing: the plan's first row "
+                            f"must be its header, with {', '.join(PLAN_COLUMNS)}"
+                            + (f"; found: {', '.join(known)}" if known else ""))
     return frame.select(
         pl.col(LINE).cast(pl.Int64),
-        *[pl.col(c).cast(pl.String).str.strip_chars().str.strip_prefix("'")
-          .str.replace(r"^(\d+)\.0$", "${1}").alias(c)  # (a number cell of a workbook)
+        *[tidy_ids(c).str.replace(r"^(\d+)\.0$", "${1}").alias(c)  # (a workbook's number)
           for c in PLAN_COLUMNS],
     ).filter(pl.any_horizontal(pl.col(c).is_not_null() for c in PLAN_COLUMNS))
+
+
+def _known_headers(columns: list[str]) -> list[str]:
+    """The columns of a refused plan that are known header names, to show the user.
+
+    Others are not echoed: a plan without its header reads its first row of data as one,
+    and that row may hold a client's name or ID number.
+    """
+    from caseload.columns import CLIENT_HEADERS, OFFICER_HEADERS, normalise_header
+    from caseload.plan_file import PLAN_FILE_COLUMNS
+
+    names = {normalise_header(n) for headers in (CLIENT_HEADERS, OFFICER_HEADERS)
+             for canonical, synonyms in headers.items() for n in (canonical, *synonyms)}
+    names |= {normalise_header(c) for c in PLAN_FILE_COLUMNS}
+    return [c for c in columns if c != LINE and normalise_header(c) in names][:12]
+
+
+def _plan_workbook(p: Path) -> pl.DataFrame:
+    """The first sheet of a plan workbook, every cell as text, rows numbered as in the sheet
+    (a cleared row keeps its number); its first row is the header."""
+    import fastexcel
+
+    from caseload.xlsx_numbers import mark_rounded, rounded_cells
+
+    reader = fastexcel.read_excel(str(p))
+    name = reader.sheet_names[0]
+    sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+    frame = sheet.to_polars()
+    frame.columns = [f"c{i}" for i in range(frame.width)]
+    frame = mark_rounded(frame, [c.absolute_index for c in sheet.selected_columns],
+                         rounded_cells(p, name))
+    header = [" ".join(str(v).split()) if v is not None else "" for v in frame.row(0)]
+    seen: dict[str, int] = {}
+    names = []
+    for i, h in enumerate(header):  # (as polars names a CSV's repeated headers)
+        names.append(f"{h}_duplicated_{seen[h] - 1}" if h in seen else h or f"column_{i + 1}")
+        seen[h] = seen.get(h, 0) + 1
+    body = frame.slice(1)
+    body.columns = names
+    return body.with_row_index(LINE, offset=2)
 
 
 def _zeros_key(value: pl.Expr) -> pl.Expr:
@@ -330,8 +379,8 @@ def _rewrite(raw: RawTable, lines: list[str], moves: pl.DataFrame,
             raise InputError(raw.path, f"line {line_no}: its cells could not be told apart "
                              "to change the officer in place")
         changes = {id_pos: cell_officer}
-        if name_pos is not None and names is not None and names.get(to_id) is not None:
-            changes[name_pos] = names[to_id]
+        if name_pos is not None and names is not None:  # (a nameless receiver: no name)
+            changes[name_pos] = names.get(to_id) or ""
         for pos in sorted(changes, reverse=True):  # (from the right: spans stay valid)
             start, end = spans[pos]
             line = line[:start] + _written_like(changes[pos], line[start:end], sep) + line[end:]
@@ -375,13 +424,16 @@ def _spans(line: str, sep: str) -> list[tuple[int, int]]:
 
 
 def _written_like(value: str, old: str, sep: str) -> str:
-    """`value` as a cell, in the style of the cell it replaces: quoted, guarded or plain."""
-    guarded = old.startswith('="') or old.startswith('"=""')
-    if old.startswith('"'):
-        inner = f'=""{value}""' if guarded else value.replace('"', '""')
-        return f'"{inner}"'
-    if guarded:
-        return f'="{value}"'
-    if any(ch in value for ch in (sep, '"', "\r", "\n")):
-        return '"' + value.replace('"', '""') + '"'
-    return value
+    """`value` as a cell, in the style of the cell it replaces: quoted or plain, and guarded
+    as it was (Excel's ``="…"``, a leading ``'`` or tab that keeps a number as text)."""
+    quoted = old.startswith('"') and len(old) >= 2
+    inner = old[1:-1].replace('""', '"') if quoted else old
+    if inner.startswith('="'):
+        text = f'="{value}"'
+        if not quoted:
+            return text
+    else:
+        text = (inner[0] if inner[:1] in ("'", "\t") else "") + value
+    if quoted or any(ch in text for ch in (sep, '"', "\r", "\n")):
+        return '"' + text.replace('"', '""') + '"'
+    return text

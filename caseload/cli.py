@@ -327,7 +327,8 @@ def check(
         read = _read_options(resolved, header_row, sheet, skip_bad_rows, low_memory)
         target = None
         if report_file is not None:
-            target = _report_target(report_file, [officers, clients], force)
+            target = _report_target(report_file, [officers, clients, *_settings_file(resolved)],
+                                    force)
         with _status("Reading the exports…", quiet):
             inputs = load_inputs(officers, clients, read, settings=settings)
         with _status("Counting and planning…", quiet):
@@ -364,6 +365,16 @@ def _history_path(resolved: Resolved) -> Path:
     from caseload.history import default_path
 
     return Path(str(resolved.values["history"])) if resolved.values["history"] else default_path()
+
+
+def _file(path: Path | None) -> list[Path]:
+    """An optional input file as a list (outputs are checked against every input)."""
+    return [path] if path is not None else []
+
+
+def _settings_file(resolved: Resolved) -> list[Path]:
+    """The caseload.toml in force, found or given: an output may not replace it either."""
+    return _file(Path(resolved.file) if resolved.file else None)
 
 
 def _report_target(report_file: Path, inputs: list[Path], force: bool) -> Path:
@@ -451,7 +462,7 @@ def plan(
                               column_map)
         settings = resolved.settings(_as_of(as_of), _lang(resolved))
         read = _read_options(resolved, header_row, sheet, skip_bad_rows, low_memory)
-        target = check_target(out, [officers, clients], force)
+        target = check_target(out, [officers, clients, *_settings_file(resolved)], force)
         with _status("Reading the exports…"):
             inputs = load_inputs(officers, clients, read, client_names=True, settings=settings)
         with _status("Planning…"):
@@ -499,7 +510,7 @@ def apply(
         resolved = _configure(config, threshold, None, grade_limit, None, lang, encoding,
                               column_map)
         read = _read_options(resolved, header_row, None, False)
-        inputs = [clients, plan_file] + ([officers] if officers else [])
+        inputs = [clients, plan_file, *_file(officers), *_settings_file(resolved)]
         target = check_target(out, inputs, force)
         roster = None
         if officers is not None:
