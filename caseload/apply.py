@@ -18,7 +18,7 @@ import polars as pl
 
 from caseload.config import ReadOptions, Settings
 from caseload.errors import InputError, PlanRefusedError
-from caseload.load import LINE, RawTable, detect_encoding, read_table
+from caseload.load import EXCEL_SUFFIXES, LINE, RawTable, detect_encoding, read_table
 from caseload.validate import tidy_id, tidy_ids, validate_clients
 from caseload.workload import limit_expr
 
@@ -270,6 +270,8 @@ def apply_plan(
         raise InputError(clients_path, "is a folder of parts; apply rewrites one CSV export: "
                                        "plan and apply each part on its own, or join the parts "
                                        "into one file")
+    if Path(clients_path).suffix.lower() in (*EXCEL_SUFFIXES, ".parquet"):  # (before its sheets)
+        raise InputError(clients_path, "apply rewrites CSV exports only; export the clients as CSV")
     raw = read_table(clients_path, "clients", read)
     if raw.encoding in ("xlsx", "parquet"):
         raise InputError(clients_path, "apply rewrites CSV exports only; export the clients as CSV")

@@ -111,7 +111,8 @@ ClientsArg = Annotated[Path, typer.Argument(
     help="Client list export (CSV, .xlsx, .parquet, or a folder of parts).",
     metavar="CLIENTS", show_default=False)]
 ThresholdOpt = Annotated[int | None, typer.Option(
-    "--threshold", min=1, help="Accounts an officer may carry; more is over.  [default: 300]")]
+    "--threshold", min=1, max=1_000_000,
+    help="Accounts an officer may carry; more is over.  [default: 300]")]
 NearOpt = Annotated[float | None, typer.Option(
     "--near", min=0.01, max=1.0, help="Share of the limit that counts as near it.  [default: 0.9]")]
 GradeOpt = Annotated[list[str] | None, typer.Option(
@@ -141,7 +142,7 @@ LowMemoryOpt = Annotated[bool, typer.Option(
     "three times the time.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format on stdout.")]
 LangOpt = Annotated[Lang | None, typer.Option(
-    "--lang", help="Language of tables: zh or en (default: from LANG).")]
+    "--lang", help="Language of tables: zh or en (default: from LC_ALL, else LANG).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the findings.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 
@@ -445,6 +446,7 @@ def plan(
     low_memory: LowMemoryOpt = False,
     show_personal_data: Annotated[bool, typer.Option(
         "--show-personal-data", help="Client names in the plan unmasked (default: 张*).")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write a client-level plan (one row per moved client, with its reason) for review.
 
@@ -463,14 +465,17 @@ def plan(
         settings = resolved.settings(_as_of(as_of), _lang(resolved))
         read = _read_options(resolved, header_row, sheet, skip_bad_rows, low_memory)
         target = check_target(out, [officers, clients, *_settings_file(resolved)], force)
-        with _status("Reading the exports…"):
+        if target.suffix.lower() not in (".csv", ".xlsx") and not target.is_symlink() and not (
+                target.exists() and not target.is_file()):  # (/dev/stdout, a pipe: CSV)
+            raise CaseloadError(f"--out {out}: use a .csv or .xlsx file name")
+        with _status("Reading the exports…", quiet):
             inputs = load_inputs(officers, clients, read, client_names=True, settings=settings)
-        with _status("Planning…"):
+        with _status("Planning…", quiet):
             outcome = run(inputs, settings)
-        _say_notes(outcome, settings)
+        _say_notes(outcome, settings, quiet)
         write_frame(plan_frame(outcome.plan, inputs.clients.frame, show_personal_data,
                                inputs.clients.raw.parts), target, settings.as_of)
-        render_plan(outcome.report, str(target), _console(), _lang(resolved))
+        render_plan(outcome.report, str(target), _console(), _lang(resolved), quiet)
         incomplete = outcome.report.summary["cannot_place"] > 0 or bool(
             outcome.report.still_over) or outcome.workload.held > 0
     raise typer.Exit(EXIT_FINDINGS if incomplete else EXIT_OK)

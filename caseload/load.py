@@ -405,8 +405,8 @@ def _choose_header(
     missing = [r for r in required if r not in header.mapping]
     found = _headers_found(header.cells)
     other, _ = _resolve_headers(header.cells, _OTHER[kind], options)
-    swapped = ""
-    if all(r in other for r in TABLES[_OTHER[kind]][1]):
+    swapped = ""  # (the other file's columns, and more of them than this file's)
+    if all(r in other for r in TABLES[_OTHER[kind]][1]) and len(other) > len(header.mapping):
         swapped = f"; it looks like {_WHAT[_OTHER[kind]]}: are the two files swapped?"
     raise InputError(
         p, f"{unit} {header.index + 1}: required column {', '.join(missing)} missing "

@@ -180,7 +180,7 @@ def test_a_week_re_recorded_from_a_corrected_roster_forgets_who_left_it(tmp_path
 
 @pytest.mark.parametrize("args, env, needle", [
     (["--as-of", "0001-01-01"], {}, "--as-of '0001-01-01': expected a date between 1900 and 2999"),
-    (["--threshold", "99999999999999999999"], {}, "threshold must be from 1 to 1,000,000"),
+    (["--threshold", "99999999999999999999"], {}, "not in the range 1<=x<=1000000"),
     (["--grade-limit", "初级=²"], {}, "the limit must be a whole number from 1 to 1,000,000"),
     ([], {"CASELOAD_RECENT_DAYS": "1000000000"}, "recent_days must be from 0 to 36,500"),
 ])

@@ -179,11 +179,16 @@ def _inputs(report: CheckReport, console: Console, lang: str) -> None:
     console.print(t)
 
 
-def render_plan(report: CheckReport, target: str, console: Console, lang: str = "en") -> None:
-    """After `plan`: where the file went, transfers, and each branch before and after."""
+def render_plan(report: CheckReport, target: str, console: Console, lang: str = "en",
+                quiet: bool = False) -> None:
+    """After `plan`: where the file went, transfers, and each branch before and after;
+    `quiet`, only where the file went and what the plan cannot do."""
     s = report.summary
     key = "moves_written_one" if s["moves"] == 1 else "moves_written"
     console.print(label(key, lang).format(n=f"{s['moves']:,}", target=target))
+    if quiet:
+        _shortfalls(report, console, lang)
+        return
     _transfers(report, console, lang, "more_rows_plan")
     t = _titled("branches_title", lang)
     for key, justify in (("branch", "left"), ("largest", "right"), ("average", "right"),
