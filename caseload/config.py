@@ -249,7 +249,7 @@ recent_days = 90
 # lang = "zh"
 # Weekly history database (SQLite); default: $XDG_DATA_HOME/caseload/history.sqlite
 # history = "/data/caseload/history.sqlite"
-# Force the CSV encoding instead of detecting it: "utf-8", "utf-8-sig" or "gb18030".
+# Force the CSV encoding instead of detecting it: "utf-8", "utf-8-sig", "gb18030" or "utf-16".
 # encoding = "gb18030"
 
 # Limits per officer grade (管户对等); an officer's own 管户上限 column wins over these.
