@@ -20,8 +20,7 @@ def dumps(document: dict[str, Any], ascii_only: bool = False) -> str:
     for key, value in document.items():
         if isinstance(value, pl.DataFrame):
             # (polars writes UTF-8 as is: where ASCII is asked for, the encoder escapes it)
-            value = _lines(value) if not ascii_only else [one(r) for r in value.iter_rows(
-                named=True)]
+            value = _lines(value) if not ascii_only else [one(r) for r in value.to_dicts()]
             text = "[\n" + ",\n".join("    " + line for line in value) + "\n  ]" if value \
                 else "[]"
         elif isinstance(value, list) and value:
