@@ -273,8 +273,6 @@ def apply_plan(
     if Path(clients_path).suffix.lower() in (*EXCEL_SUFFIXES, ".parquet"):  # (before its sheets)
         raise InputError(clients_path, "apply rewrites CSV exports only; export the clients as CSV")
     raw = read_table(clients_path, "clients", read)
-    if raw.encoding in ("xlsx", "parquet"):
-        raise InputError(clients_path, "apply rewrites CSV exports only; export the clients as CSV")
     book = validate_clients(raw, skip_bad_rows=False).frame
     plan, notes = _restored(plan, book, roster, plan_path)
     check_plan(plan, book, plan_path, roster)

@@ -230,10 +230,13 @@ def _read_options(resolved: Resolved, header_row: int | None, sheet: str | None,
 
 
 def _lang(resolved: Resolved) -> str:
-    if resolved.values["lang"]:
-        return str(resolved.values["lang"])
+    return str(resolved.values["lang"]) if resolved.values["lang"] else _locale_lang()[0]
+
+
+def _locale_lang() -> tuple[str, str]:
+    """The language of the locale (LC_ALL, else LANG: zh… is Chinese), and where it came from."""
     env = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
-    return "zh" if env.lower().startswith("zh") else "en"
+    return ("zh" if env.lower().startswith("zh") else "en"), ("LC_ALL/LANG" if env else "default")
 
 
 def _safe_stream(stream):
@@ -589,9 +592,7 @@ def config_show(
         if resolved.values.get("history") is None:  # (the path `--record` would use)
             resolved.values["history"] = str(_history_path(resolved))
         if not resolved.values.get("lang"):  # (the language the tables would use)
-            resolved.values["lang"] = _lang(resolved)
-            resolved.sources["lang"] = "LC_ALL/LANG" if (
-                os.environ.get("LC_ALL") or os.environ.get("LANG")) else "default"
+            resolved.values["lang"], resolved.sources["lang"] = _locale_lang()
         if output_format is TableOrJson.json:
             _write_json({"file": resolved.file, "values": resolved.values,
                          "sources": resolved.sources})
