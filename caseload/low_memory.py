@@ -196,7 +196,8 @@ def _first_reading(
     del hashes
     book = _book_table(path, metas)
     return _FirstReading(
-        book=book, groups=[g for headers, said in groups for g in _as_book_says(said, headers, book)],
+        book=book,
+        groups=[g for headers, said in groups for g in _as_book_says(said, headers, book)],
         notes=notes,
         per_officer=pl.concat(counts).group_by("officer_id").agg(pl.col("accounts").sum()),
         names=pl.concat(names).unique(),
