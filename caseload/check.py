@@ -6,6 +6,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 
+from caseload.columns import normalise_word
 from caseload.config import ReadOptions, Settings
 from caseload.errors import InputError, RowProblemsError
 from caseload.load import read_table
@@ -132,9 +133,9 @@ def notes_on(work: Workload, settings: Settings) -> list[str]:
         notes.append(f"{work.roster_lost_zeros:,} client(s) name staff numbers that are on the "
                      "roster only without their leading zeros (456 for 00456): the roster may "
                      "have lost them (a number column in Excel); they count as not on the roster")
-    grades = {g.strip().lower() for g in roster["grade"].drop_nulls().to_list()}
+    grades = {normalise_word(g) for g in roster["grade"].drop_nulls().unique().to_list()}
     for grade in settings.grade_limits:
-        if grade.strip().lower() not in grades:
+        if normalise_word(grade) not in grades:
             notes.append(f"grade limit {grade!r}: no officer on the roster has this grade")
     return notes
 

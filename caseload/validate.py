@@ -305,13 +305,15 @@ def _money_lenient(text: pl.Expr) -> pl.Expr:
 
     Commas must group thousands: ``12.000,00`` is not read as twelve.
     """
-    text = text.str.normalize("NFKC").str.replace_all(r"\s|^(RMB|CNY)|^¥|元$", "")
+    text = text.str.normalize("NFKC").str.strip_chars().str.replace_all(r"\s|^(RMB|CNY)|^¥|元$", "")
     value = _money(text)
     return pl.when(text.str.contains(_NUMBER) & value.is_finite()).then(value).otherwise(None)
 
 
 def _date(text: pl.Expr) -> pl.Expr:
-    return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    """2024-03-01; a year outside 1900-2999 is no date (`%Y` would read 25-12-01 as 25 AD)."""
+    date = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    return pl.when(date.dt.year().is_between(1900, 2999)).then(date)
 
 
 def _excel_serial(text: pl.Expr) -> pl.Expr:

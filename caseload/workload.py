@@ -11,9 +11,9 @@ from functools import cached_property
 
 import polars as pl
 
-from caseload.columns import ANY_BANK, ONE_BRANCH
+from caseload.columns import ANY_BANK, ONE_BRANCH, normalise_word
 from caseload.config import Settings
-from caseload.load import LINE
+from caseload.load import LINE, vocabulary_key
 
 ORPHAN_KINDS = ("unassigned", "unknown_officer", "departed")
 # What the planner reads of a client that may move (the rest of the book stays where it is).
@@ -63,9 +63,10 @@ def near_floor(limit: pl.Expr, fraction: float) -> pl.Expr:
 
 def limit_expr(settings: Settings) -> pl.Expr:
     """An officer's own capacity, else the limit of their grade, else the threshold."""
-    by_grade = {g.strip().lower(): v for g, v in settings.grade_limits.items()}
+    # (grades compare as vocabulary words do: 客户经理（初级） as exported is 客户经理(初级))
+    by_grade = {normalise_word(g): v for g, v in settings.grade_limits.items()}
     grade_limit = (
-        pl.col("grade").str.strip_chars().str.to_lowercase()
+        vocabulary_key(pl.col("grade"))
         .replace_strict(by_grade, default=None, return_dtype=pl.Int64)
         if by_grade else pl.lit(None, pl.Int64)
     )
