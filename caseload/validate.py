@@ -305,7 +305,8 @@ def _money_lenient(text: pl.Expr) -> pl.Expr:
 
     Commas must group thousands: ``12.000,00`` is not read as twelve.
     """
-    text = text.str.normalize("NFKC").str.strip_chars().str.replace_all(r"\s|^(RMB|CNY)|^¥|元$", "")
+    text = (text.str.normalize("NFKC").str.strip_chars()  # (trimmed first: ^ and $ then hold)
+            .str.replace_all(r"\s|^(RMB|CNY)|^¥|元$", ""))
     value = _money(text)
     return pl.when(text.str.contains(_NUMBER) & value.is_finite()).then(value).otherwise(None)
 
