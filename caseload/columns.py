@@ -102,8 +102,10 @@ RISK_WORDS: dict[str, str] = {
 }
 NON_PERFORMING = ("substandard", "doubtful", "loss")
 
-TRUE_WORDS = ("1", "y", "yes", "true", "t", "是", "锁定", "√", "✓")
-FALSE_WORDS = ("0", "n", "no", "false", "f", "否", "")
+TRUE_WORDS = ("1", "y", "yes", "true", "t", "是", "锁定", "不可调整", "√", "✓")
+FALSE_WORDS = ("0", "n", "no", "false", "f", "否", "可调整", "")
+# Household numbers (家庭号) that say "no household": each such client is a household of one.
+NO_HOUSEHOLD = ("0", "-", "--", "—", "/", "无", "空", "N/A", "n/a", "NULL", "null")
 
 # A line whose first non-blank cell starts with one of these is a total, not a record ...
 TOTAL_LINE_WORDS = ("合计", "总计", "小计", "共计")

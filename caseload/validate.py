@@ -26,6 +26,7 @@ import polars as pl
 from caseload.columns import (
     ANY_BANK,
     FALSE_WORDS,
+    NO_HOUSEHOLD,
     PERSONAL_COLUMNS,
     RISK_WORDS,
     STATUS_WORDS,
@@ -335,7 +336,7 @@ def _date_lenient(text: pl.Expr) -> pl.Expr:
     return _date(
         text.str.normalize("NFKC")
         .str.strip_chars()
-        .str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+        .str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$", "")
         .str.replace(r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}")
         .str.replace(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$", "${1}-${2}-${3}")
         .str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$", "${1}-${2}-${3}")
@@ -627,6 +628,9 @@ def validate_clients(
             since = pl.coalesce(since, _excel_serial(pl.col("assigned_since")))
         fixes.append(since.alias("__since"))
     frame = frame.with_columns(fixes)
+    if "group_id" in cols:  # (`0`, `-`, `无`: an export's way of saying "no household")
+        frame = frame.with_columns(pl.when(~pl.col("group_id").is_in(NO_HOUSEHOLD))
+                                   .then(pl.col("group_id")).alias("group_id"))
 
     tidied = any(need.get(f"{k}:client_id") for k in "wsgx")  # tidying can make an odd ID
     _id_checks(checks, "client_id", "client number", need["odd_id"] or tidied)

@@ -95,8 +95,6 @@ def test_a_date_in_the_year_zero_is_a_row_problem_not_an_internal_error(runner, 
     assert result.exit_code == 2 and "date not understood" in result.stderr
 
 
-@pytest.mark.xfail(reason="a time-zone-aware Parquet timestamp is not among domain.md's date "
-                   "forms; it is refused, not misread", strict=False)
 def test_a_parquet_timestamp_with_a_time_zone_is_a_date(runner, tmp_path):
     """domain.md: dates 2024-03-01 ... (README: "with or without a time"); Parquet is a
     supported export and its 管户日期 is then a typed timestamp, not text.
@@ -196,8 +194,6 @@ def test_a_grade_limit_written_as_the_export_writes_the_grade_applies(runner, tm
 # ---------------------------------------------------------------- pinned
 
 
-@pytest.mark.xfail(reason="domain.md names 不可调整 as a pinned header, not as a value; the "
-                   "cell is refused, not misread", strict=False)
 def test_the_word_buketiaozheng_in_the_pinned_column_means_pinned(runner, tmp_path):
     """domain.md: pinned "must not be moved", headers pinned, locked, 锁定, 不可调整.
     caseload takes the header word `锁定` as a "yes" cell (columns.TRUE_WORDS) but not the
@@ -217,9 +213,6 @@ def test_the_word_buketiaozheng_in_the_pinned_column_means_pinned(runner, tmp_pa
 # ---------------------------------------------------------------- households
 
 
-@pytest.mark.xfail(reason="domain.md does not say which 家庭号 values mean 'no household'; "
-                   "0, - and 无 are the usual placeholders of core-banking exports",
-                   strict=False)
 @pytest.mark.parametrize("none", ["0", "-", "无"])
 def test_a_placeholder_household_number_is_no_household(runner, tmp_path, none):
     """domain.md: "never split a household or related group"; README rule 5 and 7: "The
