@@ -20,6 +20,16 @@ from tests.conftest import AS_OF, write_exports
 from tests.conftest import write_file as _write
 
 
+def _recorded_weeks(runner, tmp_path, clients, *weeks) -> dict:
+    """`caseload history` as JSON after checking `clients` with each (roster, date) recorded."""
+    history = tmp_path / "h.sqlite"
+    for roster, day in weeks:
+        result = runner.invoke(app, ["check", str(roster), str(clients), "--as-of", day,
+                                     "--history", str(history), "-q"])
+        assert result.exit_code == 0, result.output
+    return _history_json(runner, history)
+
+
 def _history_json(runner, history: Path) -> dict:
     result = runner.invoke(app, ["history", "--history", str(history), "-f", "json"])
     assert result.exit_code == 0, result.output
@@ -86,12 +96,7 @@ def test_a_renamed_branch_is_shown_under_its_current_name(tmp_path, runner):
     new = _write(tmp_path / "o2.csv", "officer_id,name,branch,branch_id,status\n"
                  "1,A1,城关分理处,3201,active\n2,A2,城关分理处,3201,active\n")
     clients = _write(tmp_path / "c.csv", _book([(f"x{i}", "1") for i in range(5)]))
-    history = tmp_path / "h.sqlite"
-    for roster, day in ((old, "2026-11-13"), (new, "2026-11-20")):
-        result = runner.invoke(app, ["check", str(roster), str(clients), "--as-of", day,
-                                     "--history", str(history), "-q"])
-        assert result.exit_code == 0, result.output
-    found = _history_json(runner, history)
+    found = _recorded_weeks(runner, tmp_path, clients, (old, "2026-11-13"), (new, "2026-11-20"))
     assert [b["branch"] for b in found["branches"]] == ["城关分理处"], found["branches"]
 
 
@@ -329,12 +334,7 @@ def test_a_branch_whose_export_gains_a_code_keeps_one_trend(tmp_path, runner):
     new = _write(tmp_path / "o2.csv", "officer_id,name,branch,branch_id,status\n"
                  "1,A1,城关支行,3201,active\n")
     clients = _write(tmp_path / "c.csv", _book([(f"x{i}", "1") for i in range(5)]))
-    history = tmp_path / "h.sqlite"
-    for roster, day in ((old, "2026-11-13"), (new, "2026-11-20")):
-        result = runner.invoke(app, ["check", str(roster), str(clients), "--as-of", day,
-                                     "--history", str(history), "-q"])
-        assert result.exit_code == 0, result.output
-    found = _history_json(runner, history)
+    found = _recorded_weeks(runner, tmp_path, clients, (old, "2026-11-13"), (new, "2026-11-20"))
     assert len(found["branches"]) == 1, found["branches"]
 
 

@@ -10,19 +10,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from caseload.cli import app
 from tests.conftest import AS_OF, write_file
-
-
-def _run(runner, *args: object) -> tuple[int, str, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
-
-
-def _both(runner, command: str, officers: Path, clients: Path, *extra: object):
-    args = [command, officers, clients, "--as-of", AS_OF, *extra]
-    return _run(runner, *args), _run(runner, *args, "--low-memory")
-
+from tests.test_low_memory import _run
+from tests.test_low_memory import both as _both
 
 ROSTER = "officer_id,name,branch,status\n001,Wang,North,active\n002,Li,North,active\n"
 
