@@ -207,17 +207,34 @@ def _annotated(
         "officer_id", pl.col("status").alias("officer_status"),
         pl.col("branch_key").alias("officer_branch"),
     )
+    # A client's branch: its own (by code, or by a name the roster gives one code), else its
+    # officer's; with neither and no known officer, the roster's only branch (its bank's, in a
+    # province-wide export).
+    own = [pl.col(key)]
+    if key == "branch_id" and (by_name := _code_of_name(roster)) is not None:
+        own.append(by_name)
     return clients.join(owner, on="officer_id", how="left", nulls_equal=False).with_columns(
-        # a client with no branch and no known officer belongs to the roster's only branch
-        # (its bank's, in a province-wide export)
         (_one_branch() if one_branch else pl.coalesce(
-            pl.col(key), pl.col("officer_branch"), _only_branch(only_branch or {})
+            *own, pl.col("officer_branch"), _only_branch(only_branch or {}),
         )).alias("branch_key"),
         pl.when(pl.col("officer_id").is_null()).then(pl.lit("unassigned"))
         .when(pl.col("officer_status").is_null()).then(pl.lit("unknown_officer"))
         .when(pl.col("officer_status") == "departed").then(pl.lit("departed"))
         .otherwise(None).alias("orphan"),
     )
+
+
+def _code_of_name(roster: pl.DataFrame) -> pl.Expr | None:
+    """Where branches are known by code, a client row giving only its branch's name: the code
+    the roster gives that name, where it gives exactly one."""
+    codes = (roster.filter(pl.col("branch").is_not_null() & pl.col("branch_id").is_not_null())
+             .group_by("branch").agg(pl.col("branch_id").unique())
+             .filter(pl.col("branch_id").list.len() == 1)
+             .select("branch", pl.col("branch_id").list.first()))
+    if codes.is_empty():
+        return None
+    return pl.col("branch").replace_strict(dict(codes.rows()), default=None,
+                                           return_dtype=pl.String)
 
 
 def _only_branch(only: dict[str | None, str]) -> pl.Expr:

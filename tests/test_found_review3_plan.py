@@ -12,8 +12,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
-
 from caseload.cli import app
 from tests.conftest import AS_OF, write_exports
 
@@ -178,9 +176,6 @@ def test_orphans_are_placed_before_excess_also_when_they_must_cross(runner, tmp_
     assert placed.get("D") == 2, f"the orphans were left without an officer: {placed}"
 
 
-@pytest.mark.xfail(reason="arguable: with branch codes exported the code identifies a branch; "
-                          "a row giving only the name is incomplete, but the roster maps the "
-                          "name to one code", strict=False)
 def test_an_orphan_recorded_in_a_branch_by_name_only_is_placed_in_that_branch(runner, tmp_path):
     """Rule 1: "A client's branch is its own branch column, else its officer's". Both exports
     carry 所属支行 and 机构号; one unassigned client row gives the branch name (Y) but leaves
