@@ -219,12 +219,14 @@ def check_plan(plan: pl.DataFrame, book: pl.DataFrame, plan_path: str,
                roster: pl.DataFrame | None) -> None:
     """Refuse a plan naming unknown clients, a stale officer, a client twice, a bad receiver."""
     problems = []
-    rounded = plan.filter(pl.any_horizontal(pl.col(c).str.contains(_ROUNDED).fill_null(False)
-                                            for c in PLAN_COLUMNS))
+    is_rounded = pl.any_horizontal(pl.col(c).str.contains(_ROUNDED).fill_null(False)
+                                   for c in PLAN_COLUMNS)
+    rounded = plan.filter(is_rounded)
     if rounded.height:
-        problems.append(f"number in a spreadsheet's rounded 1.2E+17 form on plan line "
+        problems.append(f"number in a spreadsheet's rounded form (like 1.2E+17) on plan line "
                         f"{_plan_lines(rounded)} (the plan was saved from Excel or WPS with number "
                         "columns: use the plan as .xlsx, or set the ID columns to text)")
+        plan = plan.filter(~is_rounded)  # (said once: not again as unknown or stale)
     blank = plan.filter(pl.col("client_id").is_null() | pl.col("to_officer_id").is_null())
     if blank.height:
         problems.append(f"blank client_id or to_officer_id on plan line {_plan_lines(blank)}")

@@ -570,6 +570,7 @@ def test_excel_rounded_numbers_in_a_plan_are_named_not_guessed(runner, tmp_path)
                                  str(tmp_path / "after.csv")])
     assert result.exit_code == 2
     assert "rounded" in result.stderr and "plan line 2" in result.stderr
+    assert "not in the export" not in result.stderr  # (said once, as rounded)
     assert not (tmp_path / "after.csv").exists()
 
 
