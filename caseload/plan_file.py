@@ -7,7 +7,7 @@ import polars as pl
 from caseload.load import LINE
 from caseload.plan import Plan
 from caseload.privacy import masked
-from caseload.workload import branch_names
+from caseload.workload import branch_names, branch_shown
 
 PLAN_FILE_COLUMNS = (
     "client_id", "client_name", "from_officer_id", "from_officer_name", "to_officer_id", "to_officer_name",
@@ -59,8 +59,8 @@ def plan_frame(plan: Plan, book: pl.DataFrame | None = None, show_personal: bool
         .join(branches.rename({"branch_key": "to_branch_key", "branch_name": "to_branch"}),
               on="to_branch_key", how="left")
         .with_columns(
-            pl.coalesce("branch_name", "branch_key").alias("branch"),
-            pl.coalesce("to_branch", "to_branch_key").alias("to_branch"),
+            branch_shown("branch_name", "branch_key").alias("branch"),
+            branch_shown("to_branch", "to_branch_key").alias("to_branch"),
             *source,
         )
         .sort(LINE)

@@ -15,7 +15,7 @@ import polars as pl
 from caseload.config import Settings
 from caseload.plan import Plan
 from caseload.validate import ProblemGroup, Validated
-from caseload.workload import Workload, branch_names
+from caseload.workload import Workload, branch_names, branch_shown
 
 SCHEMA_VERSION = 1
 
@@ -180,21 +180,13 @@ def build_check_report(
 
 
 def _named_transfers(transfers: pl.DataFrame, roster: pl.DataFrame) -> pl.DataFrame:
-    """The plan's transfers with both officers' names and both branches' names.
-
-    A branch known only by its code (no name exported) shows as null; a branch key the
-    roster does not know (a client's own branch) shows as the key itself.
-    """
+    """The plan's transfers with both officers' names and both branches as the plan file
+    names them (`workload.branch_shown`)."""
     names = roster.select("officer_id", "name")
-    branches = branch_names(roster).with_columns(pl.lit(True).alias("known"))
-
-    def branch(key: str) -> pl.Expr:
-        return pl.when(pl.col(f"known_{key}")).then(f"name_{key}").otherwise(key)
-
+    branches = branch_names(roster)
     for key in ("branch_key", "to_branch_key"):
         transfers = transfers.join(
-            branches.rename({"branch_key": key, "branch_name": f"name_{key}",
-                             "known": f"known_{key}"}),
+            branches.rename({"branch_key": key, "branch_name": f"name_{key}"}),
             on=key, how="left", maintain_order="left",
         )
     return (
@@ -204,6 +196,7 @@ def _named_transfers(transfers: pl.DataFrame, roster: pl.DataFrame) -> pl.DataFr
         .join(names.rename({"officer_id": "to_officer_id", "name": "to_name"}),
               on="to_officer_id", how="left", maintain_order="left")
         .select("from_officer_id", "from_name", "to_officer_id", "to_name",
-                branch("branch_key").alias("branch"), branch("to_branch_key").alias("to_branch"),
+                branch_shown("name_branch_key", "branch_key").alias("branch"),
+                branch_shown("name_to_branch_key", "to_branch_key").alias("to_branch"),
                 "crosses_branch", "clients")
     )

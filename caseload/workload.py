@@ -247,6 +247,13 @@ def _only_branch(only: dict[str | None, str]) -> pl.Expr:
     return expr
 
 
+def branch_shown(name: str, key: str) -> pl.Expr:
+    """A branch as outputs name it: its name, else its key (a code exported without a name);
+    none for the placeholder key of a roster without branches."""
+    placeholder = (pl.col(key) == ONE_BRANCH) | pl.col(key).str.ends_with("/" + ONE_BRANCH)
+    return pl.coalesce(pl.col(name), pl.when(~placeholder).then(pl.col(key)))
+
+
 def branch_names(officers: pl.DataFrame) -> pl.DataFrame:
     """branch_key -> the branch name people read (null where only a code is exported)."""
     return (

@@ -50,7 +50,9 @@ def check_markdown(report: CheckReport, lang: str = "en", quiet: bool = False) -
             src = t["from_officer_id"] or label("no_officer", lang)
             branch = t["branch"] or ""
             if t["crosses_branch"]:
-                branch = f"{branch} → {t['to_branch']} ({label('crosses', lang)})"
+                branch = (f"{t['branch'] or label('report_no_branch', lang)} → "
+                      f"{t['to_branch'] or label('report_no_branch', lang)} "
+                      f"({label('crosses', lang)})")
             out.append(_md_row([src, t["to_officer_id"], branch, t["clients"]]))
     short = [b for b in report.branches if b["cannot_place"]]
     if short:  # (what the plan cannot do belongs in the mail as much as what it does)

@@ -352,7 +352,9 @@ def _transfers(report: CheckReport, lang: str) -> str:
         for t in report.transfers:
             branch = _e(t["branch"])
             if t["crosses_branch"]:
-                branch += f" → {_e(t['to_branch'])} <strong>({_e(label('crosses', lang))})</strong>"
+                none = label("report_no_branch", lang)
+                branch = (f"{_e(t['branch'] or none)} → {_e(t['to_branch'] or none)} "
+                          f"<strong>({_e(label('crosses', lang))})</strong>")
             body.append(("", [_e(_who(t["from_officer_id"], t["from_name"], lang)),
                               _e(_who(t["to_officer_id"], t["to_name"], lang)), branch,
                               _num(t["clients"])]))

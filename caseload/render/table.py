@@ -134,7 +134,9 @@ def _transfers(report: CheckReport, console: Console, lang: str, where: str = "m
     for tr in report.transfers[:MAX_ROWS]:
         branch = tr["branch"] or ""
         if tr["crosses_branch"]:
-            branch = f"{branch} → {tr['to_branch']} ({label('crosses', lang)})"
+            branch = (f"{tr['branch'] or label('report_no_branch', lang)} → "
+                      f"{tr['to_branch'] or label('report_no_branch', lang)} "
+                      f"({label('crosses', lang)})")
         t.add_row(_who(tr["from_officer_id"], tr["from_name"], lang),
                   _who(tr["to_officer_id"], tr["to_name"], lang), branch, str(tr["clients"]))
     console.print(t)
