@@ -14,16 +14,28 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 AS_OF = "2026-11-20"
 
 
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("COLUMNS", "100")
+def _isolated(monkeypatch: pytest.MonkeyPatch, folder: Path, columns: int) -> CliRunner:
+    """A CliRunner run in `folder` at a fixed width, without colour, locale or anyone's own
+    CASELOAD_ settings."""
+    monkeypatch.setenv("COLUMNS", str(columns))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("LANG", raising=False)
     monkeypatch.delenv("LC_ALL", raising=False)
-    for var in [v for v in os.environ if v.startswith("CASELOAD_")]:  # (no one's own settings)
+    for var in [v for v in os.environ if v.startswith("CASELOAD_")]:
         monkeypatch.delenv(var)
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(folder)
     return CliRunner()
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    return _isolated(monkeypatch, ROOT, 100)
+
+
+@pytest.fixture
+def tmp_runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    """`runner` in the test's own folder (no caseload.toml of anyone else's), 120 wide."""
+    return _isolated(monkeypatch, tmp_path, 120)
 
 
 def assert_golden(name: str, text: str) -> None:

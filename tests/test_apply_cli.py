@@ -104,15 +104,8 @@ def digest(*paths: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
-    monkeypatch.chdir(tmp_path)  # no caseload.toml of anyone else's
-    for var in [v for v in __import__("os").environ if v.startswith("CASELOAD_")]:
-        monkeypatch.delenv(var)
-    monkeypatch.setenv("COLUMNS", "120")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("LANG", raising=False)
-    monkeypatch.delenv("LC_ALL", raising=False)
-    return CliRunner()
+def runner(tmp_runner: CliRunner) -> CliRunner:
+    return tmp_runner
 
 
 @pytest.fixture(params=[("gb18030", "\r\n"), ("utf-8-sig", "\n")], ids=["gb18030-crlf", "bom-lf"])

@@ -345,6 +345,15 @@ def test_two_bom_exports_joined_end_to_end_do_not_add_a_client(runner, tmp_path)
 # ---------------------------------------------------------------- apply: stray quotes
 
 
+def _plan_then_apply(runner, tmp_path, officers, clients, after) -> tuple[int, str]:
+    """`plan` the exports (it must succeed), then `apply` the plan to `after`: (code, stderr)."""
+    moves = tmp_path / "moves.csv"
+    code, _, err = _run(runner, "plan", officers, clients, "--as-of", AS_OF, "--out", moves)
+    assert code == 0, err
+    code, _, err = _run(runner, "apply", clients, moves, "--out", after)
+    return code, err
+
+
 def test_apply_changes_the_officer_cell_not_the_name_cell_beside_a_stray_quote(
         runner, tmp_path):
     """Promise: apply changes exactly the planned cells (the managing officer), lose nothing.
@@ -361,11 +370,8 @@ def test_apply_changes_the_officer_cell_not_the_name_cell_beside_a_stray_quote(
     officers = write_file(tmp_path / "o.csv", ROSTER)
     clients = write_file(tmp_path / "c.csv", "client_id,remark,remark2,officer_id,officer_name\n"
                          'C1,5" pipe,6" pipe,003,Zhao\nC2,x,y,002,Li\n')
-    moves = tmp_path / "moves.csv"
-    code, _, err = _run(runner, "plan", officers, clients, "--as-of", AS_OF, "--out", moves)
-    assert code == 0, err
     after = tmp_path / "after.csv"
-    code, _, err = _run(runner, "apply", clients, moves, "--out", after)
+    code, err = _plan_then_apply(runner, tmp_path, officers, clients, after)
     if code == 2:
         _one_line_error(code, err)
         assert "internal error" not in err
@@ -385,11 +391,8 @@ def test_apply_to_a_line_with_one_stray_quote_is_no_internal_error(runner, tmp_p
     officers = write_file(tmp_path / "o.csv", ROSTER)
     clients = write_file(tmp_path / "c.csv", "client_id,client_name,officer_id\n"
                          'C1,5" pipe Co,003\nC2,Li,002\n')
-    moves = tmp_path / "moves.csv"
-    code, _, err = _run(runner, "plan", officers, clients, "--as-of", AS_OF, "--out", moves)
-    assert code == 0, err
     after = tmp_path / "after.csv"
-    code, _, err = _run(runner, "apply", clients, moves, "--out", after)
+    code, err = _plan_then_apply(runner, tmp_path, officers, clients, after)
     assert "internal error" not in err, err
     if code == 2:
         _one_line_error(code, err)

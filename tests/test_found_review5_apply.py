@@ -6,7 +6,6 @@ Tests marked xfail are arguable (a design choice or an edge case); the others ar
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -30,15 +29,8 @@ MOVE_C002 = "client_id,from_officer_id,to_officer_id\nC002,001,002\n"
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
-    monkeypatch.chdir(tmp_path)  # (no caseload.toml of anyone else's)
-    for var in [v for v in os.environ if v.startswith("CASELOAD_")]:
-        monkeypatch.delenv(var)
-    monkeypatch.setenv("COLUMNS", "120")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("LANG", raising=False)
-    monkeypatch.delenv("LC_ALL", raising=False)
-    return CliRunner()
+def cli(tmp_runner: CliRunner) -> CliRunner:
+    return tmp_runner
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from caseload.output import neutralise
 from caseload.render import CONTROL_CHARACTERS
-from caseload.render.labels import branch_label, label
+from caseload.render.labels import branch_label, branches_crossed, label
 from caseload.report import CheckReport
 
 OFFICER_CSV_COLUMNS = (
@@ -50,9 +50,7 @@ def check_markdown(report: CheckReport, lang: str = "en", quiet: bool = False) -
             src = t["from_officer_id"] or label("no_officer", lang)
             branch = t["branch"] or ""
             if t["crosses_branch"]:
-                branch = (f"{t['branch'] or label('report_no_branch', lang)} → "
-                      f"{t['to_branch'] or label('report_no_branch', lang)} "
-                      f"({label('crosses', lang)})")
+                branch = branches_crossed(t, lang)
             out.append(_md_row([src, t["to_officer_id"], branch, t["clients"]]))
     short = [b for b in report.branches if b["cannot_place"]]
     if short:  # (what the plan cannot do belongs in the mail as much as what it does)

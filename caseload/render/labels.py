@@ -173,3 +173,10 @@ def branch_label(branch: dict, lang: str) -> str:
     if key and key != ONE_BRANCH and not key.endswith("/" + ONE_BRANCH):
         return key  # (a branch exported by its code alone)
     return label("report_no_branch", lang)  # (none, or a roster without branches)
+
+
+def branches_crossed(transfer: dict, lang: str) -> str:
+    """A transfer that crosses branches, as text: ``城关支行 → 河口支行 (crosses branch)``."""
+    none = label("report_no_branch", lang)
+    return (f"{transfer['branch'] or none} → {transfer['to_branch'] or none} "
+            f"({label('crosses', lang)})")

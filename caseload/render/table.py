@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from caseload.render import CONTROL_CHARACTERS
-from caseload.render.labels import branch_label, label
+from caseload.render.labels import branch_label, branches_crossed, label
 from caseload.report import CheckReport
 
 BAR_WIDTH = 20
@@ -134,9 +134,7 @@ def _transfers(report: CheckReport, console: Console, lang: str, where: str = "m
     for tr in report.transfers[:MAX_ROWS]:
         branch = tr["branch"] or ""
         if tr["crosses_branch"]:
-            branch = (f"{tr['branch'] or label('report_no_branch', lang)} → "
-                      f"{tr['to_branch'] or label('report_no_branch', lang)} "
-                      f"({label('crosses', lang)})")
+            branch = branches_crossed(tr, lang)
         t.add_row(_who(tr["from_officer_id"], tr["from_name"], lang),
                   _who(tr["to_officer_id"], tr["to_name"], lang), branch, str(tr["clients"]))
     console.print(t)
