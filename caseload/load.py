@@ -660,7 +660,7 @@ def _parse_polars(
             frame = pl.scan_csv(
                 source, **{**base, "schema": {**base["schema"], extra: pl.String}}
             ).select([f"c{i}" for i in needed] + [extra]).collect(engine="streaming")
-            if bool(frame.select((pl.col(extra) != "").any()).item()):
+            if bool(frame.lazy().select((pl.col(extra) != "").any()).collect().item()):
                 raise _Unparsed
             frame = frame.drop(extra)
     except pl.exceptions.PolarsError as exc:
@@ -801,9 +801,9 @@ def _finish(
     # a header pasted again, as it was (with its BOM: two exports joined end to end)
     repeat = pl.col(f"c{id_pos}").is_in([header.cells[id_pos], "\ufeff" + header.cells[id_pos]])
     odd_lead = pl.col("c0").str.contains(_BLANK_OR_TOTAL_RE).fill_null(True)
-    any_odd, any_repeat = (
-        frame.select(odd_lead.any().alias("odd"), repeat.fill_null(False).any().alias("rep"))
-        .row(0) if frame.height
+    any_odd, any_repeat = (  # (lazy: the engine splits the column between the cores)
+        frame.lazy().select(odd_lead.any().alias("odd"), repeat.fill_null(False).any()
+                            .alias("rep")).collect().row(0) if frame.height
         else (False, False)
     )
     blank_count, total_lines, repeated = 0, [], []

@@ -352,35 +352,39 @@ def _place_level(
     for heap in pools.values():
         heapq.heapify(heap)
     waiting = []
+    uids, receivers, levels = placed
+    replace, pop = heapq.heapreplace, heapq.heappop
     for unit, keys in zip(queue, pools_of_unit, strict=True):
         oid = None
         for key in keys:
             heap = pools.get(key)
-            if heap and (oid := _take(heap, unit[1], load)) is not None:
+            if not heap:
+                continue
+            if unit[1] == 1:  # nearly every household: the least loaded has room (inline,
+                _, current, oid, cap = heap[0]  # not a call of `_take` per client)
+                current += 1
+                if current < cap:
+                    replace(heap, (current / cap, current, oid, cap))
+                else:
+                    pop(heap)
+                load[oid] = current
+                break
+            if (oid := _take(heap, unit[1], load)) is not None:
                 break
         if oid is None:
             waiting.append(unit)
         else:
-            placed[0].append(unit[0])
-            placed[1].append(oid)
-            placed[2].append(level)
+            uids.append(unit[0])
+            receivers.append(oid)
+            levels.append(level)
     return waiting
 
 
 def _take(heap: list[tuple[float, int, str, int]], size: int, load: dict) -> str | None:
-    """The least-loaded receiver with room for `size` takes it; the heap stays ordered.
+    """The least-loaded receiver with room for `size` (above 1) takes it; the heap stays ordered.
 
     Entries are (load / limit, load, officer, limit); every officer in a heap has room.
     """
-    _, current, oid, cap = heap[0]
-    if size == 1:  # nearly every household: the least loaded has room
-        current += 1
-        if current < cap:
-            heapq.heapreplace(heap, (current / cap, current, oid, cap))
-        else:
-            heapq.heappop(heap)
-        load[oid] = current
-        return oid
     skipped, chosen = [], None
     while heap:
         entry = heapq.heappop(heap)

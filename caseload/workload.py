@@ -138,8 +138,8 @@ def count_workload(
         .select("bank", pl.col("branch_key").list.first()).rows()
     )
     movable = _annotated(
-        clients.select(c for c in MOVABLE_COLUMNS if c in clients.columns)
-        .filter(nobody | pl.col("officer_id").is_in(losing.implode())),
+        clients.lazy().select(c for c in MOVABLE_COLUMNS if c in clients.columns)
+        .filter(nobody | pl.col("officer_id").is_in(losing.implode())).collect(),
         roster, key, only_branch, single,
     )
     summary = {
