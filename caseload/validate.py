@@ -456,19 +456,17 @@ def _duplicates(
 
     def named(rows: pl.DataFrame, text: str, rest: str) -> None:
         listed = rows.head(NAMED_DUPLICATES).rows(named=True)
-        for r in listed:
-            lines = r["lines"]
-            at = where(lines[:4], raw.unit, raw.parts)
-            problems.append(_group(raw, text.format(id=r[key], lines=at), lines))
+        for r in listed:  # (the lines are given once, by `ProblemGroup.describe`)
+            problems.append(_group(raw, text.format(id=r[key]), r["lines"]))
         if rows.height > len(listed):
             lines = sorted(n for ls in rows.slice(len(listed))["lines"].to_list() for n in ls)
             problems.append(_group(raw, rest.format(n=rows.height - len(listed)), lines))
 
     named(per_key.filter(pl.col("owners") > 1),
-          f"{what} {{id}} under different {owner}s ({{lines}})",
+          f"{what} {{id}} under different {owner}s",
           f"{{n}} more {what}s each under different {owner}s")
     named(per_key.filter((pl.col("owners") == 1) & (pl.col("variants") > 1)),
-          f"{what} {{id}} repeated with different details ({{lines}})",
+          f"{what} {{id}} repeated with different details",
           f"{{n}} more {what}s repeated with different details")
     repeats = per_key.filter((pl.col("owners") == 1) & (pl.col("variants") == 1))
     drop = sorted(n for ls in repeats["lines"].to_list() for n in ls[1:])

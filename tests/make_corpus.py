@@ -450,7 +450,7 @@ def build(c: Corpus) -> None:
     rows.append(moved)
     c.write("duplicate_conflict/clients.csv", csv_text(ZH, rows))
     c.case("duplicate_conflict", None, exit=2,
-           stderr=[r"client 0012000002 under different officers \(lines 3, 10\): "
+           stderr=[r"client 0012000002 under different officers: "
                    r"2 row\(s\), lines 3, 10$"])
 
     rows = book()
@@ -459,7 +459,7 @@ def build(c: Corpus) -> None:
     rows.append(changed)
     c.write("duplicate_details/clients.csv", csv_text(ZH, rows))
     c.case("duplicate_details", None, exit=2,
-           stderr=[r"client 0012000002 repeated with different details \(lines 3, 10\)"])
+           stderr=[r"client 0012000002 repeated with different details: 2 row\(s\), lines 3, 10$"])
 
     roster = [*OFFICERS, ["00102", "李秀英", "城关支行", "3201001", "在职", "中级", ""]]
     c.write("duplicate_officer/officers.csv", csv_text(OFFICER_HEADER, roster))
@@ -469,7 +469,7 @@ def build(c: Corpus) -> None:
     c.write("conflicting_officer/officers.csv", csv_text(OFFICER_HEADER, roster))
     c.case("duplicate_officer_conflict", "utf8_plain/clients.csv",
            officers="conflicting_officer/officers.csv", exit=2,
-           stderr=[r"staff number 00102 under different names \(lines 3, 6\)"])
+           stderr=[r"staff number 00102 under different names: 2 row\(s\), lines 3, 6$"])
 
     # ------------------------------------------------------------ line numbers
     body = csv_text(None, book()[:3], newline="\r\n")
@@ -534,7 +534,7 @@ def build(c: Corpus) -> None:
         r"blank client number \(column 客户号\): 1 row\(s\), line 6$",
         r"balance is not a number \(column 贷款余额\(元\)\): 1 row\(s\), line 8$",
         r"date not understood \(column 管户日期\): 1 row\(s\), line 10$",
-        r"client 0012000010 under different officers \(lines 12, 15\)"])
+        r"client 0012000010 under different officers: 2 row\(s\), lines 12, 15$"])
     c.case("skip_bad_rows", "skip_bad_rows/clients.csv", args=["--skip-bad-rows"],
            json_expect={"summary.clients": 7, "inputs.1.rows_used": 7,
                         "inputs.1.skipped_rows": 6,

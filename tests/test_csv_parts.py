@@ -178,7 +178,7 @@ def test_a_client_in_two_parts_is_named_by_both_parts(runner, tmp_path):
         "C7,00101,1\n"
         "C2,00102,2\n", encoding="utf-8")
     err = _fails(runner, "check", officers, folder, "--as-of", AS_OF)
-    assert "C2 under different officers (b-1.csv line 3; b-3.csv line 3)" in err
+    assert "C2 under different officers: 2 row(s), b-1.csv line 3; b-3.csv line 3" in err
 
 
 def test_a_repeated_header_and_blank_lines_in_a_part_keep_lines_right(tmp_path):

@@ -127,7 +127,7 @@ def test_a_client_under_two_officers_in_two_parts_is_refused_alike(runner, tmp_p
     whole, low = both(runner, "check", roster, folder)
     assert whole[0] == low[0] == 2
     assert low[2] == whole[2]
-    assert "C2 under different officers (b-1.csv line 3; b-2.csv line 3)" in low[2]
+    assert "C2 under different officers: 2 row(s), b-1.csv line 3; b-2.csv line 3" in low[2]
     whole, low = both(runner, "check", roster, folder, "-f", "json", "--skip-bad-rows")
     assert low == whole
     assert json.loads(low[1])["summary"]["clients"] == 2
