@@ -393,7 +393,7 @@ def _write_report(target: Path, outcome, lang: str, history_path: Path | None) -
     from caseload.output import atomic_write
     from caseload.plan_file import plan_frame
 
-    moves = plan_frame(outcome.plan, parts=outcome.inputs.clients.raw.parts)
+    moves = plan_frame(outcome.plan, parts=outcome.inputs.clients.raw.parts, lang=lang)
     if target.suffix.lower() == ".xlsx":
         from caseload.render.xlsx import render_xlsx
 
@@ -477,7 +477,7 @@ def plan(
             outcome = run(inputs, settings)
         _say_notes(outcome, settings, quiet)
         write_frame(plan_frame(outcome.plan, inputs.clients.frame, show_personal_data,
-                               inputs.clients.raw.parts), target, settings.as_of)
+                               inputs.clients.raw.parts, _lang(resolved)), target, settings.as_of)
         render_plan(outcome.report, str(target), _console(), _lang(resolved), quiet)
         incomplete = outcome.report.summary["cannot_place"] > 0 or bool(
             outcome.report.still_over) or outcome.workload.held > 0

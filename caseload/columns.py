@@ -101,6 +101,9 @@ RISK_WORDS: dict[str, str] = {
     **dict.fromkeys(("loss", "损失", "损失类"), "loss"),
 }
 NON_PERFORMING = ("substandard", "doubtful", "loss")
+# The five classes as a Chinese branch head reads them (a plan or report in --lang zh).
+RISK_NAMES_ZH = {"normal": "正常", "special_mention": "关注", "substandard": "次级",
+                 "doubtful": "可疑", "loss": "损失"}
 
 TRUE_WORDS = ("1", "y", "yes", "true", "t", "是", "锁定", "不可调整", "√", "✓")
 FALSE_WORDS = ("0", "n", "no", "false", "f", "否", "可调整", "")

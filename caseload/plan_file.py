@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from caseload.columns import RISK_NAMES_ZH
 from caseload.load import LINE
 from caseload.plan import Plan
 from caseload.privacy import masked
@@ -18,16 +19,19 @@ PLAN_FILE_COLUMNS = (
 
 
 def plan_frame(plan: Plan, book: pl.DataFrame | None = None, show_personal: bool = False,
-               parts: list[tuple[str, int]] | None = None) -> pl.DataFrame:
+               parts: list[tuple[str, int]] | None = None, lang: str = "en") -> pl.DataFrame:
     """The moves as a branch head reviews them; with the book, client names (masked by default).
 
     ID numbers and phones are never put in a plan: a name is enough to recognise a client.
     Read from a folder of `parts` (see `RawTable.parts`), each client's line is given in its
-    own part, with the part's name in `source_file` before it.
+    own part, with the part's name in `source_file` before it. In `lang` zh the risk classes
+    read 正常…损失, as the reasons beside them are Chinese (`apply` reads neither).
     """
     names = plan.officers.select("officer_id", "name")
     branches = branch_names(plan.officers)
     moves = plan.moves
+    if lang == "zh":
+        moves = moves.with_columns(pl.col("risk_class").replace(RISK_NAMES_ZH))
     if book is not None and "client_name" in book.columns:
         # trim and mask after the join: the moved clients, not the whole book
         name = pl.col("client_name").str.strip_chars()

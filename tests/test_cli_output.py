@@ -102,3 +102,28 @@ def test_json_from_frames_is_one_row_per_line_and_reads_back_exactly(ascii_only)
         assert text.isascii()
     rows = [line for line in text.split("\n") if line.startswith("    {")]
     assert len(rows) == len(cells) + 1  # one line per row, and the plain list's item
+
+
+def test_a_chinese_plan_names_risk_classes_in_chinese_and_apply_still_reads_it(runner, tmp_path):
+    """Under --lang zh the reasons are Chinese; the risk classes beside them read 正常…损失,
+    not the canonical English words, and apply is indifferent to them."""
+    import csv as csv_module
+
+    from caseload.cli import app
+
+    plans = {}
+    for lang in ("en", "zh"):
+        out = tmp_path / f"moves-{lang}.csv"
+        done = runner.invoke(app, ["plan", *ZH, "--as-of", AS_OF, "--lang", lang,
+                                   "--out", str(out)])
+        assert done.exit_code in (0, 1), done.output
+        with out.open(encoding="utf-8-sig", newline="") as fh:
+            plans[lang] = list(csv_module.DictReader(fh))
+    assert {r["risk_class"] for r in plans["en"]} <= {
+        "normal", "special_mention", "substandard", "doubtful", "loss"}
+    zh = {r["risk_class"] for r in plans["zh"]}
+    assert zh and zh <= {"正常", "关注", "次级", "可疑", "损失"}
+    assert [r["client_id"] for r in plans["zh"]] == [r["client_id"] for r in plans["en"]]
+    done = runner.invoke(app, ["apply", ZH[1], str(tmp_path / "moves-zh.csv"),
+                               "--out", str(tmp_path / "after.csv")])
+    assert done.exit_code == 0, done.output
