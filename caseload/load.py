@@ -998,10 +998,12 @@ def _read_parquet(
     numbered as in the whole file (`low_memory` reads a big file so, a slice at a time).
     """
     parts = parts or [p]
-    schema = parquet_parts_schema(p, parts) if len(parts) > 1 else _parquet_schema(p, parts[0])
-    headers = list(schema)
-    header = _choose_header([(0, 0, ",", headers)], kind, options, p, "row", "parquet", wanted)
-    needed = _needed_positions(header, len(headers), kind, wanted, text=False)
+    if len(parts) > 1:
+        schema = parquet_parts_schema(p, parts, kind, options, wanted)
+    else:
+        schema = _parquet_schema(p, parts[0])
+    header = _parquet_header(p, schema, kind, options, wanted)
+    needed = _needed_positions(header, len(schema), kind, wanted, text=False)
     try:
         return _parquet_table(p, kind, parts, header, wanted, needed, rows)
     except _Unparsed:  # a blank first cell: look at every cell
@@ -1015,21 +1017,40 @@ def _parquet_schema(p: Path, part: Path) -> dict[str, pl.DataType]:
         raise InputError(p if p == part else part, "is not a readable Parquet file") from None
 
 
-def parquet_parts_schema(folder: Path, parts: list[Path]) -> dict[str, pl.DataType]:
-    """The columns every Parquet part of a folder gives, by name and type (the first part's).
+def _parquet_header(p: Path, schema: dict[str, pl.DataType], kind: str, options: ReadOptions,
+                    wanted: Iterable[str] | None) -> _Header:
+    return _choose_header([(0, 0, ",", list(schema))], kind, options, p, "row", "parquet",
+                          wanted)
 
-    Parts are read as one table, so each must have the same columns: one that differs is
-    refused, naming the part and the column (as a folder of CSV parts is).
+
+def parquet_parts_schema(
+    folder: Path, parts: list[Path], kind: str, options: ReadOptions,
+    wanted: Iterable[str] | None,
+) -> dict[str, pl.DataType]:
+    """The first part's columns, once every part is known to give the columns the run uses.
+
+    Parts are read as one table, so each must hold those columns under the same names and
+    types; a part that lacks one, or gives one the first part lacks, is refused naming the
+    part and the column (as a folder of CSV parts is). Columns the run does not use (a 备注
+    remark in some banks' parts) may differ.
     """
     first = _parquet_schema(folder, parts[0])
+    used = {c: list(first)[pos] for c, pos in
+            _kept(_parquet_header(folder, first, kind, options, wanted).mapping, wanted,
+                  kind).items()}
+    same = "; every part of a folder needs the same columns"
     for part in parts[1:]:
         schema = _parquet_schema(folder, part)
-        same = "; every part of a folder needs the same columns"
-        if missing := [c for c in first if c not in schema]:
-            raise InputError(part, f"has no {missing[0]} column ({parts[0].name} has one){same}")
-        if extra := [c for c in schema if c not in first]:
-            raise InputError(part, f"has a {extra[0]} column that {parts[0].name} lacks{same}")
-        if typed := [c for c in first if schema[c] != first[c]]:
+        if missing := [c for c, name in used.items() if name not in schema]:
+            raise InputError(part, f"has no {missing[0]} column ({used[missing[0]]} in "
+                                   f"{parts[0].name}){same}")
+        theirs = _kept(_parquet_header(part, schema, kind, options, wanted).mapping, wanted,
+                       kind)
+        if extra := [c for c in theirs if c not in used]:
+            name = list(schema)[theirs[extra[0]]]
+            raise InputError(part, f"has a {extra[0]} column ({name}) that {parts[0].name} "
+                                   f"lacks{same}")
+        if typed := [name for name in used.values() if schema[name] != first[name]]:
             raise InputError(part, f"holds column {typed[0]} as {schema[typed[0]]}, "
                                    f"{parts[0].name} as {first[typed[0]]}{same}")
     return first
@@ -1043,7 +1064,8 @@ def _parquet_table(
     positions = range(len(headers)) if needed is None else needed
     start, count = rows or (0, None)
     try:
-        scan = pl.scan_parquet(parts)
+        # (columns the run does not use may differ between parts: see parquet_parts_schema)
+        scan = pl.scan_parquet(parts, missing_columns="insert", extra_columns="ignore")
         schema = scan.collect_schema()
         frame = (
             scan.slice(start, count)

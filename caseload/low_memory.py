@@ -278,7 +278,7 @@ def _part_tables(path: Path, options: ReadOptions, wanted: tuple[str, ...],
         offset, firsts = 0, []
         for part in parts:
             _check_path(part)
-        parquet_parts_schema(path, parts)  # (as a whole read refuses parts that differ)
+        parquet_parts_schema(path, parts, _KIND, options, wanted)  # (as a whole read refuses)
         for part in parts:
             firsts.append((part.name, offset + 1))
             for table in _slices(part, options, wanted, name=path):

@@ -98,10 +98,6 @@ def test_parquet_parts_whose_columns_differ_are_refused_naming_the_part_and_colu
         assert "家庭号" in err or "group_id" in err
 
 
-@pytest.mark.xfail(reason="arguable: tests/test_found_low_memory.py asserts a whole read "
-                          "refuses this folder; README says only the columns the run uses "
-                          "must match, and CSV parts with an extra column are read",
-                   strict=False)
 def test_a_parquet_part_with_an_extra_column_the_run_does_not_use_is_read(runner, tmp_path):
     """Promise (README, A folder of parts): "Every part must give the same columns (those the
     run uses)". CSV parts with an extra, unused column (a 备注 remark) are read.
