@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from caseload.config import ReadOptions, Settings
-from caseload.errors import InputError, PlanRefusedError
+from caseload.errors import InputError, PlanRefusedError, RowProblemsError
 from caseload.load import EXCEL_SUFFIXES, LINE, RawTable, detect_encoding, read_table
 from caseload.validate import tidy_id, tidy_ids, validate_clients
 from caseload.workload import limit_expr
@@ -275,11 +275,24 @@ def apply_plan(
     if Path(clients_path).suffix.lower() in (*EXCEL_SUFFIXES, ".parquet"):  # (before its sheets)
         raise InputError(clients_path, "apply rewrites CSV exports only; export the clients as CSV")
     raw = read_table(clients_path, "clients", read)
-    book = validate_clients(raw, skip_bad_rows=False).frame
+    try:
+        validated = validate_clients(raw, skip_bad_rows=read.skip_bad_rows)
+    except RowProblemsError as exc:  # (apply writes, it does not count)
+        raise RowProblemsError(exc.message.replace("nothing was counted", "nothing written"),
+                               exc.details) from None
+    book = validated.frame
     plan, notes = _restored(plan, book, roster, plan_path)
     check_plan(plan, book, plan_path, roster)
+    if validated.skipped_rows:  # (written back as they were; a plan cannot name them)
+        notes.append(f"{validated.skipped_rows:,} row(s) of the export with problems were left "
+                     "as they are (--skip-bad-rows)")
     if roster is None:
         notes += _unknown_receivers(plan, book)
+    home = pl.col("to_officer_id").eq_missing(pl.col("from_officer_id"))
+    if cancelled := plan.filter(home).height:  # a move undone by hand: nothing to change
+        notes.append(f"{cancelled:,} plan line(s) give a client to the officer who has it "
+                     f"(plan line {_plan_lines(plan.filter(home))}): left as they are")
+        plan = plan.filter(~home)
     encoding = raw.encoding
     original = Path(clients_path).read_bytes()
     text = original.decode(encoding)

@@ -502,6 +502,9 @@ def apply(
     encoding: EncodingOpt = None,
     header_row: HeaderRowOpt = None,
     column_map: MapOpt = None,
+    skip_bad_rows: Annotated[bool, typer.Option(
+        "--skip-bad-rows", help="Leave rows of the export that cannot be used as they are "
+        "(as the plan made with --skip-bad-rows left them out).")] = False,
 ) -> None:
     """Write the client export with the managing officer changed for exactly the planned clients.
 
@@ -517,7 +520,7 @@ def apply(
 
         resolved = _configure(config, threshold, None, grade_limit, None, lang, encoding,
                               column_map)
-        read = _read_options(resolved, header_row, None, False)
+        read = _read_options(resolved, header_row, None, skip_bad_rows)
         inputs = [clients, plan_file, *_file(officers), *_settings_file(resolved)]
         target = check_target(out, inputs, force)
         roster = None
@@ -525,7 +528,7 @@ def apply(
             roster_read = dataclasses.replace(read, header_row=None)  # (as check reads it)
             roster_raw = read_table(officers, "officers", roster_read)
             _echo_notes(roster_raw.notes)  # (e.g. merged cells of a workbook roster)
-            roster = validate_officers(roster_raw).frame
+            roster = validate_officers(roster_raw, skip_bad_rows).frame
         plan_rows = read_plan(plan_file)
         applied = apply_plan(clients, plan_rows, str(plan_file), roster, read,
                              resolved.settings(dt.date.today()))

@@ -614,3 +614,42 @@ def test_a_plan_from_a_folder_of_parts_names_each_clients_part_and_its_row(runne
              "C3": ("part-0.parquet", 3), "C4": ("part-1.parquet", 1),
              "C5": ("part-1.parquet", 2)}
     assert all(where[c] == parts[c] for c in where)
+
+
+# ---------------------------------------------------------------- found in the eighth review
+
+
+def test_an_export_with_a_bad_row_applies_with_skip_bad_rows_as_it_was_planned(runner,
+                                                                                tmp_path):
+    """A plan made with --skip-bad-rows (one row with an unreadable balance) can be applied:
+    without the flag apply says so (nothing written, and points at the flag it has); with it,
+    the planned cells change and the bad row is written back as it was."""
+    rows = client_rows()
+    rows[6][8] = "一万"  # a balance that is no number
+    export = write_export(tmp_path, rows=rows)
+    plan_path = write_plan(tmp_path / "plan.csv", [("001200000005", "001", "002")])
+    out = tmp_path / "updated.csv"
+    refused = apply(runner, export, plan_path, out)
+    assert refused.exit_code == 2
+    assert "nothing written" in refused.stderr and "--skip-bad-rows" in refused.stderr
+    assert "nothing was counted" not in refused.stderr
+    assert not out.exists()
+    done = apply(runner, export, plan_path, out, "--skip-bad-rows")
+    assert done.exit_code == 0, done.output
+    assert "1 row(s) of the export with problems were left as they are" in done.stderr
+    changed = changed_lines(export, out)
+    assert [after[ID_COL] for _, after in changed.values()] == ["002"]
+
+
+def test_a_move_undone_by_hand_is_not_counted_as_a_reassignment(runner, tmp_path):
+    """A branch head cancels a move by giving the client back to its own officer: the file is
+    the same, and apply says nothing moved rather than '1 client reassigned'."""
+    export = write_export(tmp_path)
+    plan_path = write_plan(tmp_path / "plan.csv", [("001200000005", "001", "001"),
+                                                   ("001200000006", "001", "002")])
+    out = tmp_path / "updated.csv"
+    done = apply(runner, export, plan_path, out, "--officers", str(export.officers))
+    assert done.exit_code == 0, done.output
+    assert "1 client reassigned" in done.stdout
+    assert "1 plan line(s) give a client to the officer who has it (plan line 2)" in done.stderr
+    assert len(changed_lines(export, out)) == 1
