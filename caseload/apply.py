@@ -187,6 +187,16 @@ def _restored(plan: pl.DataFrame, book: pl.DataFrame, roster: pl.DataFrame | Non
             f"leading zeros put back ({example} for 0{example}, 00{example}, …; the plan was "
             f"saved from a spreadsheet) on plan line {_plan_lines(unsure)}: write it in full, or "
             "use the plan as .xlsx"])
+    if lost and roster is None:  # a receiver who has no client yet cannot be matched back
+        known = book["officer_id"].drop_nulls().implode()
+        stranger = plan.filter(pl.col("to_officer_id").str.contains(_DIGITS)
+                               & ~pl.col("to_officer_id").is_in(known))
+        if stranger.height:
+            raise PlanRefusedError(f"{plan_path}: plan refused, nothing written", [
+                f"{plan_path}: receiver {stranger['to_officer_id'][0]} manages no client of the "
+                f"export, and the plan lost its leading zeros (saved from a spreadsheet), so "
+                f"its own may be lost too, on plan line {_plan_lines(stranger)}: pass the "
+                "roster with --officers, or use the plan as .xlsx"])
     counts = [r.count for r in results.values()]
     restored = sum(counts)
     if not restored:

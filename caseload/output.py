@@ -16,6 +16,7 @@ import polars as pl
 from caseload.errors import CaseloadError
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ID_COLUMNS = ("client_id", "from_officer_id", "to_officer_id", "group_id", "officer_id")
 
 
 def check_target(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]],
@@ -124,7 +125,10 @@ def frame_to_xlsx_bytes(sheets: dict[str, pl.DataFrame], created: dt.date) -> by
         wb.set_properties({"created": dt.datetime.combine(created, dt.time()),
                            "author": "caseload"})
         for name, frame in sheets.items():
-            neutralise(frame).write_excel(wb, worksheet=name, autofit=True, freeze_panes=(1, 0))
+            # (ID cells in the Text format: a number typed over one keeps its leading zeros)
+            text = {c: "@" for c in ID_COLUMNS if frame.schema.get(c) == pl.String}
+            neutralise(frame).write_excel(wb, worksheet=name, autofit=True, freeze_panes=(1, 0),
+                                          column_formats=text or None)
     return buf.getvalue()
 
 

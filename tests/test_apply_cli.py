@@ -544,15 +544,18 @@ def test_a_plan_re_saved_by_excel_applies_as_the_original(runner, export, tmp_pa
 
 def test_without_the_roster_a_receiver_no_client_names_cannot_be_matched(runner, export,
                                                                           tmp_path):
-    """Clients and the staff numbers of the export are matched back; a receiver who manages
-    no client yet (005) is unknown without the roster, and the note says to check it."""
+    """Clients and the staff numbers of the export can be matched back; a receiver who manages
+    no client yet (005) cannot without the roster, and in a plan that lost its zeros `5` is
+    surely not his number as written: the plan is refused, pointing to --officers (it was
+    written as `5`, orphaning his new clients at the next check)."""
     plan_path = tmp_path / "plan.csv"
     make_plan(runner, export, plan_path)
     resaved = _resaved_by_excel(plan_path, tmp_path / "plan-excel.csv")
     result = apply(runner, export, resaved, tmp_path / "b.csv")
-    assert result.exit_code == 0, result.output
-    assert "lost their leading zeros" in result.stderr
-    assert "receiver 5 manages no client" in result.stderr and "--officers" in result.stderr
+    assert result.exit_code == 2
+    assert "receiver 5 manages no client of the export, and the plan lost its leading zeros" \
+        in result.stderr and "--officers" in result.stderr
+    assert not (tmp_path / "b.csv").exists()
 
 
 def test_excel_rounded_numbers_in_a_plan_are_named_not_guessed(runner, tmp_path):
