@@ -155,6 +155,13 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
                 "DELETE FROM branch_weeks WHERE as_of = ? AND branch_key = ?",
                 [(as_of, key) for key in before],
             )
+            # Officers of no branch are filed under the run's export, its one branch (per
+            # bank) under that key with the branch's placeholder before it: re-recorded from
+            # another export (the applied one), the old export's branch row goes too.
+            conn.executemany(
+                "DELETE FROM branch_weeks WHERE as_of = ? AND substr(branch_key, -?) = ?",
+                [(as_of, len(key), key) for key in before if key.startswith(_NO_BRANCH)],
+            )
             conn.executemany(
                 "DELETE FROM officer_weeks WHERE as_of = ? AND officer_id = ?",
                 [(as_of, o[1]) for o in officers],
@@ -213,10 +220,13 @@ def _filed_under(branch_key: str | None, run_key: str) -> str:
     return branch_key if _named(branch_key) else f"{branch_key or ''}{run_key}"
 
 
+_NO_BRANCH = "(no branch)"
+
+
 def _run_key(report: Any) -> tuple[str, str]:
     """Where officers and clients of no branch are kept: the run's client export."""
     path = report.inputs[-1].path if report.inputs else ""
-    return f"(no branch) {os.path.abspath(path) if path else ''}".rstrip(), \
+    return f"{_NO_BRANCH} {os.path.abspath(path) if path else ''}".rstrip(), \
         f"(no branch: {path})" if path else "(no branch)"
 
 

@@ -231,9 +231,6 @@ def test_apply_leaves_the_old_handover_date_on_moved_clients(
     assert ",2020-01-01," not in _line_of(out, 3)
 
 
-@pytest.mark.xfail(reason="arguable: README keys an export without branch columns by the "
-                          "client file, but the week then counts one roster twice",
-                   strict=True)
 def test_history_recheck_of_the_applied_file_counts_the_branch_twice(
         tmp_runner: CliRunner, tmp_path: Path) -> None:
     """A branch without branch columns: the branch head records the week with `check
