@@ -185,15 +185,14 @@ def _clean(
     for c in columns:
         if c not in frame.columns:
             continue
-        if c in distinct:
-            changes = {}
-            for v in distinct[c].to_list():
-                if v is not None and (t := _tidy(v, c in ids)) != v:
-                    changes[v] = t
-            if changes:
-                exprs.append(pl.col(c).replace(changes))
-            values[c] = [t for v in distinct[c].to_list()
-                         if v is not None and (t := changes.get(v, v)) is not None]
+        if c in distinct:  # each value tidied once, by the expressions (as `_tidy` would)
+            steps = {f"{k}:was": True for k in ("wsegx" if c in ids else "wse")}
+            tidy = _clean_exprs(["was"], ("was",) if c in ids else (), steps)[0]
+            tidied = distinct[c].drop_nulls().to_frame("was").with_columns(tidy.alias("now"))
+            changed = tidied.filter(pl.col("was").ne_missing(pl.col("now")))
+            if changed.height:
+                exprs.append(pl.col(c).replace(changed["was"], changed["now"]))
+            values[c] = tidied["now"].drop_nulls().to_list()
         else:
             exprs += _clean_exprs([c], ids, need)
     return _Cleaning(exprs, values)

@@ -213,3 +213,21 @@ def test_cli_exit_codes_never_a_traceback(tmp_path, mutations, skip, junk):
     assert "internal error" not in result.stderr
     for secret in SECRETS:
         assert secret not in result.stdout and secret not in result.stderr
+
+
+_CELL_CHARS = st.sampled_from(list("aAx0123 \t\n\r'=\"\u3000\uff10\uff41\u00a0\u2003客户（）()"
+                                   "\x1c\x1f\x85"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(_CELL_CHARS, max_size=8), min_size=1, max_size=20), st.booleans())
+def test_a_cell_tidies_alike_by_value_and_by_expression(values, is_id):
+    """Validation tidies a column by polars expressions (`_clean_exprs`: per distinct value
+    for few-valued columns, per cell for the others); `apply` matches plan cells with `tidy_id`
+    in Python. Both must read every cell the same: spaces, full-width forms, Excel's guards."""
+    from caseload.validate import _clean_exprs, _tidy
+
+    steps = {f"{k}:c": True for k in ("wsegx" if is_id else "wse")}
+    by_expression = pl.DataFrame({"c": values}).select(
+        _clean_exprs(["c"], ("c",) if is_id else (), steps))["c"].to_list()
+    assert by_expression == [_tidy(v, is_id) for v in values]
