@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from caseload.columns import NON_PERFORMING
 from caseload.config import ReadOptions, Settings
 from caseload.errors import InputError, PlanRefusedError, RowProblemsError
 from caseload.load import EXCEL_SUFFIXES, LINE, RawTable, detect_encoding, read_table
@@ -219,6 +220,47 @@ def _unknown_receivers(plan: pl.DataFrame, book: pl.DataFrame) -> list[str]:
             "or pass --officers to check receivers against the roster"]
 
 
+def _rules_bent(plan: pl.DataFrame, book: pl.DataFrame, roster: pl.DataFrame | None) -> list[str]:
+    """Notes on moves the planner would not make (a hand-edited plan may make them: the branch
+    head decides, and is told): a household split, a non-performing or pinned client leaving
+    its active officer, a client leaving its branch."""
+    moved = plan.select(LINE, "client_id", "to_officer_id").join(
+        book.select("client_id", "officer_id", "group_id", "risk_class", "pinned", "branch",
+                    "branch_id"), on="client_id")
+    notes = []
+    households = book.filter(pl.col("group_id").is_not_null()).join(
+        moved.select("client_id", "to_officer_id"), on="client_id", how="left")
+    split = households.group_by("officer_id", "group_id").agg(
+        pl.col("to_officer_id").n_unique().alias("ways")).filter(pl.col("ways") > 1)
+    if split.height:
+        lines = moved.join(split, on=["officer_id", "group_id"], nulls_equal=True).sort(LINE)
+        notes.append(f"plan line {_plan_lines(lines)}: {split.height:,} household(s) split "
+                     "(some members move, or to different officers); the planner moves a "
+                     "household whole")
+    if roster is None:  # (who is active, and in which branch, the roster says)
+        return notes
+    active = roster.filter(pl.col("status") == "active")["officer_id"].implode()
+    kept = moved.filter(pl.col("officer_id").is_in(active) & (
+        pl.col("pinned") | pl.col("risk_class").is_in(list(NON_PERFORMING))).fill_null(False))
+    if kept.height:
+        notes.append(f"plan line {_plan_lines(kept.sort(LINE))}: {kept.height:,} non-performing "
+                     "or pinned client(s) leave their active officer; the planner keeps them")
+    use_ids = book["branch_id"].is_not_null().any() and roster["branch_id"].is_not_null().any()
+    key = "branch_id" if use_ids else "branch"
+    branch_of = roster.select("officer_id", pl.col(key).alias("its_branch"))
+    crossing = (
+        moved.join(branch_of, on="officer_id", how="left")
+        .with_columns(pl.coalesce(key, "its_branch").alias("home"))
+        .drop("its_branch")
+        .join(branch_of.rename({"officer_id": "to_officer_id"}), on="to_officer_id", how="left")
+        .filter(pl.col("home") != pl.col("its_branch"))
+    )
+    if crossing.height:
+        notes.append(f"plan line {_plan_lines(crossing.sort(LINE))}: {crossing.height:,} "
+                     "client(s) go to an officer of another branch")
+    return notes
+
+
 def _plan_lines(frame: pl.DataFrame) -> str:
     lines = frame[LINE].to_list()
     more = f" (+{len(lines) - SHOWN} more)" if len(lines) > SHOWN else ""
@@ -303,6 +345,7 @@ def apply_plan(
         notes.append(f"{cancelled:,} plan line(s) give a client to the officer who has it "
                      f"(plan line {_plan_lines(plan.filter(home))}): left as they are")
         plan = plan.filter(~home)
+    notes += _rules_bent(plan, book, roster)
     encoding = raw.encoding
     original = Path(clients_path).read_bytes()
     text = original.decode(encoding)

@@ -142,9 +142,6 @@ def test_apply_counts_a_cancelled_move_as_reassigned(tmp_runner: CliRunner,
 # ---------------------------------------------------------------- arguable
 
 
-@pytest.mark.xfail(reason="arguable: README lists what apply refuses; the domain says a "
-                          "non-performing or pinned client never leaves its active officer",
-                   strict=True)
 def test_apply_moves_non_performing_and_pinned_clients_without_a_word(
         tmp_runner: CliRunner, tmp_path: Path) -> None:
     """A hand-added plan row moves 00001's 次级 client (and another its pinned 锁定 client) to
@@ -161,8 +158,6 @@ def test_apply_moves_non_performing_and_pinned_clients_without_a_word(
         "non-performing" in said or "pinned" in said), result.output
 
 
-@pytest.mark.xfail(reason="arguable: README does not list a split household among apply's "
-                          "refusals; the domain says never split a household", strict=True)
 def test_apply_splits_a_household_without_a_word(tmp_runner: CliRunner, tmp_path: Path) -> None:
     """The plan moved household H1 (clients 1 and 2) together; in Excel the branch head deletes
     one of the two rows. `apply` moves client 1 and leaves client 2 with 00001, exit 0, with
@@ -174,8 +169,6 @@ def test_apply_splits_a_household_without_a_word(tmp_runner: CliRunner, tmp_path
     assert result.exit_code == 2 or "household" in _said(result, tmp_path), result.output
 
 
-@pytest.mark.xfail(reason="arguable: apply does not promise branch checks; the domain says "
-                          "moves stay in the branch and crossing is explained", strict=True)
 def test_apply_moves_a_client_to_another_branch_without_a_word(
         tmp_runner: CliRunner, tmp_path: Path) -> None:
     """In Excel the branch head changes a receiver to 00004 — of 城东支行 — for a 城关支行
