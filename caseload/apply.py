@@ -412,7 +412,9 @@ def apply_plan(
         .sort("officer_id")
     )
     if roster is not None:  # a hand-edited plan may push someone over: say so
-        limits = roster.select("officer_id", limit_expr(settings or Settings()).alias("limit"))
+        active = pl.col("status") == "active"  # (a departed officer has no limit to keep)
+        limits = roster.select("officer_id", "status", pl.when(active).then(
+            limit_expr(settings or Settings())).alias("limit"))
         loads = loads.join(limits, on="officer_id", how="left").with_columns(
             (pl.col("after") > pl.col("limit")).fill_null(False).alias("over_after")
         )

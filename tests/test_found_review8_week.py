@@ -337,8 +337,6 @@ def test_apply_ignores_a_receiver_changed_by_name(tmp_runner: CliRunner,
     assert result.exit_code == 2 or "name" in _said(result, tmp_path), result.output
 
 
-@pytest.mark.xfail(reason="arguable: apply's table shows a departed officer like any other, "
-                          "with a limit and no flag", strict=True)
 def test_apply_table_hides_orphans_left_with_a_departed_officer(
         tmp_runner: CliRunner, tmp_path: Path) -> None:
     """The branch head deletes one of the departed 00005's rows from the plan. `apply`'s

@@ -97,6 +97,7 @@ LABELS: dict[str, dict[str, str]] = {
     "status_active": {"en": "active", "zh": "在岗"},
     "status_leave": {"en": "on leave", "zh": "休假"},
     "status_departed": {"en": "departed", "zh": "已调离"},
+    "not_on_roster": {"en": "not on the roster", "zh": "不在名单上"},
     "status": {"en": "Status", "zh": "状态"},
     "grade": {"en": "Grade", "zh": "等级"},
     "region": {"en": "Region", "zh": "片区"},

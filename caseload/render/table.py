@@ -220,8 +220,16 @@ def render_applied(applied, roster, target: str, console: Console, lang: str = "
     for row in applied.loads.to_dicts():  # the officers touched by the plan: a few
         cells = [row["officer_id"], str(row["before"]), str(row["after"])]
         if with_limits:
-            over = Text(label("flag_over", lang), style="bold red") if row["over_after"] else ""
-            cells += ["" if row["limit"] is None else str(row["limit"]), over]
+            flag: Text | str = ""
+            if row["over_after"]:
+                flag = Text(label("flag_over", lang), style="bold red")
+            elif row["status"] in ("leave", "departed"):  # (his clients left: orphaned)
+                flag = label(f"status_{row['status']}", lang)
+                if row["status"] == "departed" and row["after"]:
+                    flag += f" · {label('orphaned_col', lang)} {row['after']}"
+            elif row["status"] is None:
+                flag = label("not_on_roster", lang)
+            cells += ["" if row["limit"] is None else str(row["limit"]), flag]
         t.add_row(*cells)
     console.print(t)
 
