@@ -96,18 +96,16 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     Only text columns change; numbers stay numbers. A text cell that is itself a plain
     number (e.g. '-12.5') is left alone.
     """
-    risky = {
-        name: (pl.col(name).str.contains(r"^[=+\-@\t\r]")
-               & pl.col(name).cast(pl.Float64, strict=False).is_null()).fill_null(False)
-        for name, dtype in frame.schema.items() if dtype == pl.String
-    }
-    if not risky or frame.is_empty():
+    starts = {name: pl.col(name).str.contains(r"^[=+\-@\t\r]").fill_null(False)
+              for name, dtype in frame.schema.items() if dtype == pl.String}
+    if not starts or frame.is_empty():
         return frame
-    # Which columns hold such a cell at all (usually none), before rewriting any column.
-    hit = frame.select([test.any().alias(name) for name, test in risky.items()]).row(0)
+    # Which columns hold a cell starting so at all (usually none), before reading any number.
+    hit = frame.select([test.any().alias(name) for name, test in starts.items()]).row(0)
     return frame.with_columns(
-        pl.when(risky[name]).then("'" + pl.col(name)).otherwise(pl.col(name)).alias(name)
-        for name, found in zip(risky, hit, strict=True) if found
+        pl.when(starts[name] & pl.col(name).cast(pl.Float64, strict=False).is_null())
+        .then("'" + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        for name, found in zip(starts, hit, strict=True) if found
     )
 
 
