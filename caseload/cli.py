@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 import sys
+import traceback as traceback_module
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -77,29 +78,64 @@ def _main(
     Exit codes: 0 no findings, 1 findings (someone over the limit, orphaned clients),
     2 could not run (bad usage or input).
     """
-    _state["traceback"] = traceback or bool(os.environ.get("CASELOAD_TRACEBACK"))
+    _state["traceback"] = traceback or os.environ.get("CASELOAD_TRACEBACK", "").strip().lower() \
+        not in ("", "0", "false", "no", "off")
 
 
 @contextmanager
 def _errors():
     """The one error boundary: expected failures become one line on stderr and exit 2."""
     try:
-        yield
+        try:
+            yield
+        finally:  # (what is buffered for stdout is written here, where a failure is caught)
+            _flush(sys.stdout)
     except CaseloadError as exc:
         if _state["traceback"]:
             raise
-        typer.echo(f"caseload: error: {exc.message}", err=True)
-        for line in exc.details:
-            typer.echo(f"  {line}", err=True)
+        _say(f"caseload: error: {exc.message}", *[f"  {line}" for line in exc.details])
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError:  # the reader of stdout went away (`| head`): stop quietly
+        _quiet_stdout()
+        raise typer.Exit(EXIT_ERROR) from None
+    except OSError as exc:  # a file's failures are said where it is written: this is stdout
+        if _state["traceback"]:
+            raise
+        _quiet_stdout()
+        _say(f"caseload: error: stdout: could not be written "
+             f"({exc.strerror or type(exc).__name__})")
+        raise typer.Exit(EXIT_ERROR) from None
     except Exception as exc:  # a bug: never a traceback (it could carry client data) unless asked
         if _state["traceback"]:
             raise
-        typer.echo(f"caseload: internal error ({type(exc).__name__}); rerun with --traceback "
-                   "and report it", err=True)
+        _say(f"caseload: internal error ({type(exc).__name__}); rerun with --traceback and "
+             "report it")
         raise typer.Exit(EXIT_ERROR) from None
+
+
+def _flush(stream) -> None:
+    if stream is not None:
+        stream.flush()
+
+
+def _say(*lines: str) -> None:
+    """Lines on stderr, if stderr can take them (closed, or on a full disk, it cannot: the
+    exit code still says what happened)."""
+    try:
+        for line in lines:
+            typer.echo(line, err=True)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _quiet_stdout() -> None:
+    """Whatever stdout still buffers is dropped: at exit it could only fail again."""
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (kept open until the process ends)
+    except OSError:
+        pass
 
 
 # ---------------------------------------------------------------- shared options
@@ -343,9 +379,9 @@ def check(
             from caseload.history import record as record_week
 
             record_week(history_path, outcome.report)
-        _emit_check(outcome.report, output_format, _lang(resolved), quiet)
-        if target is not None:
+        if target is not None:  # (before stdout: the report must not depend on its reader)
             _write_report(target, outcome, _lang(resolved), history_path)
+        _emit_check(outcome.report, output_format, _lang(resolved), quiet)
         findings = outcome.report.has_findings
     raise typer.Exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_OK)
 
@@ -606,8 +642,26 @@ def config_show(
 
 
 def main() -> None:
-    """Entry point of the installed `caseload` command."""
-    app()
+    """Entry point of the installed `caseload` command.
+
+    Streams a cron job or a script may hand over closed (`2>&-`) go nowhere, and every
+    stream replaces characters its encoding lacks (a Latin-1 console): never a crash. An
+    error that leaves the command (with --traceback) still exits with its own code, 2.
+    """
+    for name in ("stdin", "stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "r" if name == "stdin" else "w"))  # noqa: SIM115
+        elif name != "stdin":
+            _safe_stream(stream)
+    try:
+        app()
+    except Exception as exc:  # (only with --traceback, or where stderr itself failed)
+        try:
+            traceback_module.print_exception(exc)
+        except Exception:
+            pass
+        raise SystemExit(getattr(exc, "exit_code", EXIT_ERROR)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -161,6 +161,9 @@ def _check_path(p: Path) -> None:
         raise InputError(p, f"cannot be read ({exc.strerror or 'permission denied'})") from None
     if stat.S_ISDIR(info.st_mode):
         raise InputError(p, "is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):  # (checked before opening: a pipe may never be written)
+        raise InputError(p, "is a pipe or a device, not a file: an export is read more than "
+                            "once, so save it to a file first (zcat clients.csv.gz > clients.csv)")
     try:
         with p.open("rb") as fh:
             first = fh.read(1)

@@ -104,8 +104,10 @@ def _clients_in(path: Path) -> int | None:
     try:
         if path.is_dir():
             suffix, parts = folder_parts(path)
-        else:
+        elif path.is_file():  # (a pipe is not opened here: the read refuses it)
             suffix, parts = path.suffix.lower(), [path]
+        else:
+            return None
         if suffix == ".parquet":
             return sum(parquet_rows(part) for part in parts)
         if suffix in EXCEL_SUFFIXES:

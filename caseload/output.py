@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,6 +19,24 @@ from caseload.errors import CaseloadError
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ID_COLUMNS = ("client_id", "from_officer_id", "to_officer_id", "group_id", "officer_id")
+
+
+_FD_LINK = re.compile(r"^/(dev/fd|proc/(self|thread-self|\d+)/fd)/\d+$|^/dev/std(out|err)$")
+
+
+def is_stream(target: Path) -> bool:
+    """A path that stands for an open stream of a process (/dev/stdout, /dev/fd/1, a link to
+    /proc/self/fd/1), whatever the stream is: a pipe, a terminal, or a file it was redirected
+    to (`>> caseload.log`), which is to be written into, never replaced."""
+    path, hops = os.path.abspath(target), 0
+    while hops < 40:
+        if _FD_LINK.match(path):
+            return True
+        if not os.path.islink(path):
+            return False
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+        path, hops = os.path.normpath(path), hops + 1
+    return False
 
 
 def check_target(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]],
@@ -35,7 +55,8 @@ def check_target(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike
                                 "read as parts; inputs are never changed")
     if target.is_dir():
         raise CaseloadError(f"{target}: is a directory")
-    if target.is_file() and not force:  # (a device such as /dev/null is written, not replaced)
+    if target.is_file() and not force and not is_stream(target):  # (a device such as
+        # /dev/null, or stdout, is written into, not replaced)
         raise CaseloadError(f"{target}: already exists (use --force to replace it)")
     if not target.parent.exists():
         raise CaseloadError(f"{target}: folder {target.parent} does not exist")
@@ -60,6 +81,11 @@ def atomic_writer(target: Path) -> Iterator[BinaryIO]:
     the link itself (as root, /dev/stdout). A failed write is one line, not a traceback.
     """
     try:
+        if is_stream(target):  # (appended: stdout may already hold lines, or a log's)
+            sys.stdout.flush()
+            with target.open("ab") as fh:
+                yield fh
+            return
         if target.exists() and not target.is_file():
             with target.open("wb") as fh:
                 yield fh
