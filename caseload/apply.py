@@ -69,10 +69,13 @@ def read_plan(path: str | os.PathLike[str]) -> pl.DataFrame:
         raise InputError(p, f"plan column {', '.join(missing)} missing: the plan's first row "
                             f"must be its header, with {', '.join(PLAN_COLUMNS)}"
                             + (f"; found: {', '.join(known)}" if known else ""))
+    named = "to_officer_name" in frame.columns  # (read to tell a name edited by hand)
     return frame.select(
         pl.col(LINE).cast(pl.Int64),
         *[tidy_ids(c).str.replace(r"^(\d+)\.0$", "${1}").alias(c)  # (a workbook's number)
           for c in PLAN_COLUMNS],
+        (pl.col("to_officer_name").cast(pl.String).str.normalize("NFKC").str.strip_chars()
+         if named else pl.lit(None, pl.String)).alias("to_officer_name"),
     ).filter(pl.any_horizontal(pl.col(c).is_not_null() for c in PLAN_COLUMNS))
 
 
@@ -239,6 +242,14 @@ def _rules_bent(plan: pl.DataFrame, book: pl.DataFrame, roster: pl.DataFrame | N
                      "household whole")
     if roster is None:  # (who is active, and in which branch, the roster says)
         return notes
+    names = roster.select(pl.col("officer_id").alias("to_officer_id"),
+                          pl.col("name").str.normalize("NFKC").str.strip_chars().alias("named"))
+    renamed = plan.join(names, on="to_officer_id", how="left").filter(
+        pl.col("to_officer_name").is_not_null() & pl.col("named").is_not_null()
+        & (pl.col("to_officer_name") != pl.col("named")))
+    if renamed.height:
+        notes.append(f"plan line {_plan_lines(renamed.sort(LINE))}: to_officer_name is not the "
+                     "roster's name for to_officer_id; the staff number decides who receives")
     active = roster.filter(pl.col("status") == "active")["officer_id"].implode()
     kept = moved.filter(pl.col("officer_id").is_in(active) & (
         pl.col("pinned") | pl.col("risk_class").is_in(list(NON_PERFORMING))).fill_null(False))

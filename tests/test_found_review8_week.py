@@ -319,8 +319,6 @@ def test_xlsx_plan_id_columns_are_formatted_as_text(tmp_runner: CliRunner,
     assert ws.cell(row=2, column=column).number_format == "@"
 
 
-@pytest.mark.xfail(reason="arguable: apply reads only to_officer_id; the plan's "
-                          "to_officer_name is what a branch head edits by eye", strict=True)
 def test_apply_ignores_a_receiver_changed_by_name(tmp_runner: CliRunner,
                                                   tmp_path: Path) -> None:
     """In Excel the branch head changes the receiver's *name* (to_officer_name 李二 → 张一),
