@@ -95,14 +95,24 @@ def _known_headers(columns: list[str]) -> list[str]:
 
 
 def _plan_workbook(p: Path) -> pl.DataFrame:
-    """The first sheet of a plan workbook, every cell as text, rows numbered as in the sheet
-    (a cleared row keeps its number); its first row is the header."""
+    """The plan's sheet of a workbook (the first whose first row names the plan columns, else
+    the first sheet), every cell as text, rows numbered as in the sheet (a cleared row keeps
+    its number); its first row is the header. A sheet of notes put before it is passed over."""
     import fastexcel
 
     from caseload.xlsx_numbers import mark_rounded, rounded_cells
 
     reader = fastexcel.read_excel(str(p))
     name = reader.sheet_names[0]
+    for candidate in reader.sheet_names:
+        try:
+            top = reader.load_sheet(candidate, header_row=None, n_rows=1, dtypes="string")
+            first = top.to_polars().row(0) if top.height else ()
+        except Exception:  # (an empty or odd sheet is no plan)
+            continue
+        if set(PLAN_COLUMNS) <= {" ".join(str(v).split()) for v in first if v is not None}:
+            name = candidate
+            break
     sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
     frame = sheet.to_polars()
     frame.columns = [f"c{i}" for i in range(frame.width)]

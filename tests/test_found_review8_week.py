@@ -276,8 +276,6 @@ def test_apply_reads_a_plan_saved_as_unicode_text(tmp_runner: CliRunner,
     assert result.exit_code == 0 or "tab" in _said(result, tmp_path), result.output
 
 
-@pytest.mark.xfail(reason="arguable: apply has no --sheet; it reads the first sheet only and "
-                          "does not say which sheet it read", strict=True)
 def test_apply_xlsx_plan_with_a_notes_sheet_first(tmp_runner: CliRunner,
                                                   tmp_path: Path) -> None:
     """The branch head adds a 说明 sheet in front of the reviewed plan (sheet 审核后). `apply`
