@@ -52,8 +52,10 @@ def read_plan(path: str | os.PathLike[str]) -> pl.DataFrame:
             frame = _plan_workbook(p)
         else:
             enc = detect_encoding(p)
-            data = p.read_bytes().decode(enc).encode()
-            frame = pl.read_csv(data, infer_schema=False,
+            text = p.read_bytes().decode(enc)
+            header = text.split("\n", 1)[0]  # (Excel's "Unicode text" is UTF-16 with tabs)
+            frame = pl.read_csv(text.encode(), infer_schema=False,
+                                separator="\t" if header.count("\t") > header.count(",") else ",",
                                 empty_string_is_null=True, row_index_name=LINE,
                                 row_index_offset=2)
     except InputError:

@@ -257,8 +257,6 @@ def test_history_recheck_of_the_applied_file_counts_the_branch_twice(
     assert (week["clients"], week["officers"], week["over"]) == (8, 3, 0), week
 
 
-@pytest.mark.xfail(reason="arguable: README promises .csv or .xlsx plans; Excel/WPS 'Unicode "
-                          "text' is UTF-16 with tabs, which exports are read in", strict=True)
 def test_apply_reads_a_plan_saved_as_unicode_text(tmp_runner: CliRunner,
                                                   tmp_path: Path) -> None:
     """The branch head saves the reviewed plan from WPS/Excel as "Unicode 文本" (UTF-16 with
