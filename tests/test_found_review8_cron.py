@@ -14,8 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import AS_OF, ROOT, SAMPLE
 
 OFFICERS = str(SAMPLE / "officers.csv")
@@ -230,9 +228,6 @@ def test_plan_to_stdout_link_does_not_replace_the_log_it_is_appended_to(tmp_path
     assert "client moves written to" in text
 
 
-@pytest.mark.xfail(reason="arguable: a table must fit some width, but eliding the file name "
-                   "(the one thing an operator needs to find the bad export) is a poor choice",
-                   strict=True)
 def test_file_name_in_left_out_table_not_cut_at_80_columns(tmp_path: Path) -> None:
     """With `COLUMNS=80` (set by many login shells and often copied into cron environments) the
     "Rows left out or folded" table of a cron mail shows

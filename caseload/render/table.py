@@ -169,8 +169,8 @@ def _inputs(report: CheckReport, console: Console, lang: str) -> None:
     if not rows:
         return
     t = _titled("inputs_title", lang)
-    t.add_column(label("file", lang))
-    t.add_column(label("problem", lang))
+    t.add_column(label("file", lang), overflow="fold")  # (a path is wrapped, never cut short)
+    t.add_column(label("problem", lang), overflow="fold")
     t.add_column(label("rows", lang), justify="right")
     t.add_column(label("lines", lang))
     for path, problem, count, lines in rows:
