@@ -33,6 +33,7 @@ from caseload.load import (
     _CHUNK,
     EXCEL_SUFFIXES,
     LINE,
+    SHOWN_ONLY,
     RawTable,
     RowProblem,
     _check_path,
@@ -135,12 +136,12 @@ def _same_columns(first: RawTable, first_part: Path, table: RawTable, part: Path
     A column only some parts have would be blank for the others' clients (a household split
     off, a balance missing): refused, naming the part and the column.
     """
-    missing = [c for c in first.headers if c not in table.headers]
+    missing = [c for c in first.headers if c not in table.headers and c not in SHOWN_ONLY]
     if missing:
         c = missing[0]
         raise InputError(part, f"has no {c} column ({first.headers[c]} in {first_part.name}); "
                                "every part of a folder needs the same columns")
-    extra = [c for c in table.headers if c not in first.headers]
+    extra = [c for c in table.headers if c not in first.headers and c not in SHOWN_ONLY]
     if extra:
         c = extra[0]
         raise InputError(part, f"has a {c} column ({table.headers[c]}) that {first_part.name} "
@@ -203,9 +204,14 @@ def _stacked(folder: Path, kind: str, tables: list[RawTable],
     where every part agrees (`apply`, their one user, refuses a folder anyway).
     """
     first = tables[0]
-    columns = first.frame.columns
-    frame = pl.concat([t.frame.select(columns) for t in tables], how="vertical", rechunk=True)
-    headers = {c: " / ".join(dict.fromkeys(t.headers[c] for t in tables)) for c in first.headers}
+    columns = list(dict.fromkeys(c for t in tables for c in t.frame.columns))
+    frame = pl.concat([t.frame.select(pl.col(c) if c in t.frame.columns  # (a part without
+                                      else pl.lit(None, pl.String).alias(c)  # client names)
+                                      for c in columns) for t in tables],
+                      how="vertical", rechunk=True)
+    named = dict.fromkeys(c for t in tables for c in t.headers)
+    headers = {c: " / ".join(dict.fromkeys(t.headers[c] for t in tables if c in t.headers))
+               for c in named}
     problems: dict[str, RowProblem] = {}
     for rp in (rp for t in tables for rp in t.row_problems):
         merged = problems.setdefault(rp.problem, RowProblem(rp.problem, []))

@@ -1020,6 +1020,10 @@ def _parquet_schema(p: Path, part: Path) -> dict[str, pl.DataType]:
         raise InputError(p if p == part else part, "is not a readable Parquet file") from None
 
 
+# Columns only shown (a plan's client names), never used to count or plan: a part may lack them.
+SHOWN_ONLY = ("client_name",)
+
+
 def _parquet_header(p: Path, schema: dict[str, pl.DataType], kind: str, options: ReadOptions,
                     wanted: Iterable[str] | None) -> _Header:
     return _choose_header([(0, 0, ",", list(schema))], kind, options, p, "row", "parquet",
@@ -1044,16 +1048,18 @@ def parquet_parts_schema(
     same = "; every part of a folder needs the same columns"
     for part in parts[1:]:
         schema = _parquet_schema(folder, part)
-        if missing := [c for c, name in used.items() if name not in schema]:
+        if missing := [c for c, name in used.items() if name not in schema
+                       and c not in SHOWN_ONLY]:
             raise InputError(part, f"has no {missing[0]} column ({used[missing[0]]} in "
                                    f"{parts[0].name}){same}")
         theirs = _kept(_parquet_header(part, schema, kind, options, wanted).mapping, wanted,
                        kind)
-        if extra := [c for c in theirs if c not in used]:
+        if extra := [c for c in theirs if c not in used and c not in SHOWN_ONLY]:
             name = list(schema)[theirs[extra[0]]]
             raise InputError(part, f"has a {extra[0]} column ({name}) that {parts[0].name} "
                                    f"lacks{same}")
-        if typed := [name for name in used.values() if schema[name] != first[name]]:
+        if typed := [name for name in used.values() if name in schema
+                     and schema[name] != first[name]]:
             raise InputError(part, f"holds column {typed[0]} as {schema[typed[0]]}, "
                                    f"{parts[0].name} as {first[typed[0]]}{same}")
     return first

@@ -224,7 +224,7 @@ def _second_reading(
         frames.append(validate_clients(raw, skip_bad_rows=True, judge_repeats=False).frame
                       .filter(kept))
         del raw
-    return pl.concat(frames, how="vertical")
+    return pl.concat(frames, how="diagonal")  # (a part may lack client names: see SHOWN_ONLY)
 
 
 def _judged(

@@ -288,3 +288,34 @@ def test_a_province_of_two_banks_in_slices_gives_the_same_check_and_plan(runner,
         _run(runner, "plan", files["officers"], files["clients"], "--as-of", AS_OF, "--out",
              tmp_path / f"moves{len(flags)}.csv", *flags)
     assert (tmp_path / "moves0.csv").read_bytes() == (tmp_path / "moves1.csv").read_bytes()
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_parts_with_and_without_client_names_plan_alike_with_low_memory(runner, tmp_path,
+                                                                         suffix):
+    """Client names are only shown in a plan: a folder whose parts differ in having them is
+    planned (blank names for the part without), the same with and without --low-memory."""
+    roster = write_file(tmp_path / "officers.csv",
+                        "officer_id,name,branch,status\n"
+                        "001,Wang,North,active\n002,Li,North,active\n003,Zhao,North,departed\n")
+    folder = tmp_path / "clients"
+    folder.mkdir()
+    first = pl.DataFrame({"client_id": ["C1", "C2"], "client_name": ["Ann", "Bo"],
+                          "officer_id": ["003", "001"]})
+    second = pl.DataFrame({"client_id": ["C3", "C4"], "officer_id": ["003", "002"]})
+    for i, part in enumerate((first, second), start=1):
+        if suffix == "csv":
+            part.write_csv(folder / f"b-{i}.csv")
+        else:
+            part.write_parquet(folder / f"b-{i}.parquet")
+    plans = []
+    for extra in ((), ("--low-memory",)):
+        out = tmp_path / f"plan{len(plans)}.csv"
+        code, _, err = _run(runner, "plan", roster, folder, "--as-of", AS_OF, "--out", out,
+                            "--show-personal-data", *extra)
+        assert code == 0, err
+        plans.append(out.read_bytes())
+    assert plans[0] == plans[1]
+    rows = pl.read_csv(plans[0], infer_schema=False)
+    assert dict(zip(rows["client_id"], rows["client_name"], strict=True)) == {"C1": "Ann",
+                                                                              "C3": None}
