@@ -139,7 +139,7 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
     ]
     # (a run files only the branches it has officers or clients in, not one where it only plans)
     branches = [(as_of, filed(b["branch_key"]),
-                 b["branch"] if _named(b["branch_key"]) else run_name,
+                 b["branch"] if _named(b["branch_key"]) else _bank_of(b["branch_key"]) + run_name,
                  b["active_officers"], b["clients"], b["max_before"], b["over_before"],
                  b["orphaned"], b["near"], b["roster_officers"])
                 for b in report.branches if b["clients"] or b["roster_officers"]]
@@ -276,12 +276,16 @@ def trends(path: str | os.PathLike[str], weeks: int = 12,
         branch_rows = [dict(r) for r in conn.execute(
             f"SELECT * FROM branch_weeks WHERE as_of IN ({marks}) ORDER BY branch_key, as_of",
             dates)]
-        latest = dates[-1]
+        # Officers over or near in the latest calendar week, on whichever of its days their
+        # bank or branch was recorded (head office may record banks on different weekdays).
+        latest = [d for d in dates if _week(d) == _week(dates[-1])]
+        this_week = ",".join("?" * len(latest))
         watched = [dict(r) for r in conn.execute(
             f"""SELECT w.* FROM officer_weeks w
-                JOIN officer_weeks l ON l.officer_id = w.officer_id AND l.as_of = ?
-                WHERE (l.over = 1 OR l.near = 1) AND w.as_of IN ({marks})
-                ORDER BY w.officer_id, w.as_of""", [latest, *dates])]
+                WHERE w.as_of IN ({marks}) AND w.officer_id IN (
+                    SELECT officer_id FROM officer_weeks
+                    WHERE as_of IN ({this_week}) AND (over = 1 OR near = 1))
+                ORDER BY w.officer_id, w.as_of""", [*dates, *latest])]
     if within is not None:
         branch_rows = [r for r in branch_rows if r["branch_key"] in within.branch_keys]
         watched = [r for r in watched if r["officer_id"] in within.officer_ids]
@@ -299,6 +303,8 @@ def trends(path: str | os.PathLike[str], weeks: int = 12,
     officers, persistent, crossing = [], [], []
     for oid, rows in by_officer.items():
         last = rows[-1]
+        if _week(last["as_of"]) != _week(dates[-1]):
+            continue  # (over earlier in the week, but the week's last record of him is not)
         officers.append({"officer_id": oid, "name": last["name"], "branch": last["branch"],
                          "capacity": last["capacity"],
                          "weeks": [{"as_of": r["as_of"], "accounts": r["accounts"]} for r in rows]})
@@ -328,19 +334,29 @@ def _summed(snapshots: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list
     return out
 
 
+def _bank_of(branch_key: str | None) -> str:
+    """``城关农商行 `` for a key of a province's bank (``城关农商行/(branch)``), else nothing."""
+    bank, _, rest = (branch_key or "").rpartition("/")
+    return f"{bank} " if bank and rest == ONE_BRANCH else ""
+
+
+def _week(day: str) -> tuple[int, int]:
+    """The calendar week (ISO year and week) of a recorded day."""
+    return dt.date.fromisoformat(day).isocalendar()[:2]
+
+
 def _over_run(rows: list[dict[str, Any]], dates: list[str]) -> int:
     """Consecutive calendar weeks, ending at the latest, in which the officer was over.
 
-    A week recorded on several days (Monday's cron job and Tuesday's re-run) is one week,
-    judged by its last recorded day.
+    A week recorded on several days (Monday's cron job and Tuesday's re-run, or banks recorded
+    on different weekdays) is one week, judged by the officer's own last record in it.
     """
-    over = {r["as_of"]: r["over"] for r in rows}
-    last_day_of_week: dict[tuple[int, int], str] = {}
-    for day in dates:  # (in date order: the last day of each week wins)
-        last_day_of_week[dt.date.fromisoformat(day).isocalendar()[:2]] = day
+    over: dict[tuple[int, int], int] = {}
+    for r in rows:  # (in date order: his last record of each week wins)
+        over[_week(r["as_of"])] = r["over"]
     run = 0
-    for day in reversed(list(last_day_of_week.values())):
-        if not over.get(day):
+    for week in reversed(list(dict.fromkeys(_week(d) for d in dates))):
+        if not over.get(week):
             break
         run += 1
     return run

@@ -173,6 +173,8 @@ def branch_label(branch: dict, lang: str) -> str:
         return branch["branch"]
     if key and key != ONE_BRANCH and not key.endswith("/" + ONE_BRANCH):
         return key  # (a branch exported by its code alone)
+    if key and key.endswith("/" + ONE_BRANCH):  # a province's bank without branches: its name
+        return f"{key.removesuffix('/' + ONE_BRANCH)} {label('report_no_branch', lang)}"
     return label("report_no_branch", lang)  # (none, or a roster without branches)
 
 

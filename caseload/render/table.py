@@ -90,11 +90,11 @@ def _over_near(report: CheckReport, console: Console, lang: str, unicode: bool) 
     if not rows:
         return
     t = _titled("over_near_title", lang)
-    t.add_column(label("staff", lang), no_wrap=True)
-    t.add_column(label("name", lang))
-    t.add_column(label("branch", lang))
-    t.add_column(label("accounts", lang), justify="right")
-    t.add_column(label("limit_col", lang), justify="right")
+    t.add_column(label("staff", lang), overflow="fold")  # (an identity is never cut short)
+    t.add_column(label("name", lang), overflow="fold")
+    t.add_column(label("branch", lang), overflow="fold")
+    t.add_column(label("accounts", lang), justify="right", no_wrap=True)
+    t.add_column(label("limit_col", lang), justify="right", no_wrap=True)
     t.add_column(label("load", lang), no_wrap=True)
     t.add_column(label("flag", lang))
     width = bar_width(console)
@@ -126,11 +126,11 @@ def _who(officer_id: str | None, name: str | None, lang: str) -> str:
 def _transfers(report: CheckReport, console: Console, lang: str, where: str = "more_rows") -> None:
     if not report.transfers:
         return
-    t = _titled("transfers_title", lang)
-    t.add_column(label("from", lang))
-    t.add_column(label("to", lang))
-    t.add_column(label("branch", lang))
-    t.add_column(label("clients", lang), justify="right")
+    t = _titled("transfers_title", lang)  # (who gives to whom is wrapped, never cut short)
+    t.add_column(label("from", lang), overflow="fold")
+    t.add_column(label("to", lang), overflow="fold")
+    t.add_column(label("branch", lang), overflow="fold")
+    t.add_column(label("clients", lang), justify="right", no_wrap=True)
     for tr in report.transfers[:MAX_ROWS]:
         branch = tr["branch"] or ""
         if tr["crosses_branch"]:
