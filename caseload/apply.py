@@ -47,6 +47,9 @@ def read_plan(path: str | os.PathLike[str]) -> pl.DataFrame:
     p = Path(path)
     if not p.exists():
         raise InputError(p, "no such file")
+    if not p.is_file():  # (a pipe read once is gone; it is read twice)
+        raise InputError(p, "is a pipe, a device or a folder, not a file: save the plan to a "
+                            "file first")
     try:
         if p.suffix.lower() == ".xlsx":
             frame = _plan_workbook(p)
@@ -357,17 +360,18 @@ def apply_plan(
                                exc.details) from None
     book = validated.frame
     plan, notes = _restored(plan, book, roster, plan_path)
+    home = pl.col("to_officer_id").eq_missing(pl.col("from_officer_id")) & pl.col(
+        "to_officer_id").is_not_null()
+    if cancelled := plan.filter(home).height:  # a move undone by hand: nothing to change
+        notes.append(f"{cancelled:,} plan line(s) give a client to the officer who has it "
+                     f"(plan line {_plan_lines(plan.filter(home))}): left as they are")
+        plan = plan.filter(~home)  # (even to a departed officer: nothing is given)
     check_plan(plan, book, plan_path, roster)
     if validated.skipped_rows:  # (written back as they were; a plan cannot name them)
         notes.append(f"{validated.skipped_rows:,} row(s) of the export with problems were left "
                      "as they are (--skip-bad-rows)")
     if roster is None:
         notes += _unknown_receivers(plan, book)
-    home = pl.col("to_officer_id").eq_missing(pl.col("from_officer_id"))
-    if cancelled := plan.filter(home).height:  # a move undone by hand: nothing to change
-        notes.append(f"{cancelled:,} plan line(s) give a client to the officer who has it "
-                     f"(plan line {_plan_lines(plan.filter(home))}): left as they are")
-        plan = plan.filter(~home)
     notes += _rules_bent(plan, book, roster)
     encoding = raw.encoding
     original = Path(clients_path).read_bytes()
@@ -391,12 +395,15 @@ def apply_plan(
     # Every line of a planned client is rewritten: a repeated identical row, counted once,
     # would otherwise keep the old officer and leave the client under two officers.
     tidy = tidy_ids("client_id")  # (as validation read them: `="0012"`, `'0012`, `…x`)
-    every_line = raw.frame.select(tidy.alias("cell_client"), LINE, tidy.alias("client_id"))
+    # (rows left out with --skip-bad-rows are written back as they were, planned or not)
+    left_out = [n for group in validated.skipped for n in group.lines]
+    rows = raw.frame.filter(~pl.col(LINE).is_in(left_out)) if left_out else raw.frame
+    every_line = rows.select(tidy.alias("cell_client"), LINE, tidy.alias("client_id"))
     targets = moves.select("client_id", "to_officer_id")
     if "bank" in raw.frame.columns:  # a province-wide export: the plan's numbers are bank/number
         bank = pl.col("bank").str.normalize("NFKC").str.strip_chars() + "/"
-        every_line = raw.frame.select(tidy.alias("cell_client"), LINE,
-                                      (bank + tidy).alias("client_id"), bank.alias("bank"))
+        every_line = rows.select(tidy.alias("cell_client"), LINE,
+                                 (bank + tidy).alias("client_id"), bank.alias("bank"))
         targets = targets.join(every_line, on="client_id").with_columns(
             pl.when(pl.col("to_officer_id").str.starts_with(pl.col("bank")))
             .then(pl.col("to_officer_id").str.strip_prefix(pl.col("bank")))

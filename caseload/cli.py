@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from caseload import __version__
-from caseload.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CaseloadError
+from caseload.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CaseloadError, RowProblemsError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -132,6 +132,12 @@ def _say(*lines: str) -> None:
 
 def _quiet_stdout() -> None:
     """Whatever stdout still buffers is dropped: at exit it could only fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # (what the old stream flushes goes nowhere)
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # (no descriptor: a test's captured stream)
+        pass
     try:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (kept open until the process ends)
     except OSError:
@@ -305,10 +311,16 @@ def _console(stderr: bool = False) -> Console:
     terminal = stream.isatty()
     columns = os.environ.get("COLUMNS", "")
     width = None if terminal else (int(columns) if columns.isdigit() and int(columns) > 0 else 100)
-    return Console(file=stream, width=width, no_color=not terminal or "NO_COLOR" in os.environ,
-                   highlight=False, emoji=False, markup=False, soft_wrap=False,  # (names as
-                   # exported: `Li [red]Lei` is a name, not a style)
-                   color_system="auto" if terminal else None)
+    console = Console(file=stream, width=width, no_color=not terminal or "NO_COLOR" in os.environ,
+                      highlight=False, emoji=False, markup=False, soft_wrap=False,  # (names as
+                      # exported: `Li [red]Lei` is a name, not a style)
+                      color_system="auto" if terminal else None)
+    console.on_broken_pipe = _reader_gone  # (rich would exit 1, "findings", on its own)
+    return console
+
+
+def _reader_gone() -> None:
+    raise BrokenPipeError
 
 
 @contextmanager
@@ -397,8 +409,8 @@ def _say_notes(outcome, settings, quiet: bool = False) -> None:
 
 
 def _echo_notes(notes: list[str]) -> None:
-    for note in notes:
-        typer.echo(f"caseload: note: {note}", err=True)
+    """Notes on stderr; a stderr that cannot take them (a full disk) does not fail the run."""
+    _say(*[f"caseload: note: {note}" for note in notes])
 
 
 def _history_path(resolved: Resolved) -> Path:
@@ -564,7 +576,11 @@ def apply(
             roster_read = dataclasses.replace(read, header_row=None)  # (as check reads it)
             roster_raw = read_table(officers, "officers", roster_read)
             _echo_notes(roster_raw.notes)  # (e.g. merged cells of a workbook roster)
-            roster = validate_officers(roster_raw, skip_bad_rows).frame
+            try:
+                roster = validate_officers(roster_raw, skip_bad_rows).frame
+            except RowProblemsError as exc:  # (apply writes, it does not count)
+                raise RowProblemsError(exc.message.replace("nothing was counted",
+                                                           "nothing written"), exc.details) from None
         plan_rows = read_plan(plan_file)
         applied = apply_plan(clients, plan_rows, str(plan_file), roster, read,
                              resolved.settings(dt.date.today()))

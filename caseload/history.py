@@ -137,6 +137,8 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
          o["branch"], o["status"], o["accounts"], o["capacity"], int(o["over"]), int(o["near"]))
         for o in report.officers
     ]
+    placeholders = sorted({b["branch_key"] or "" for b in report.branches
+                           if not _named(b["branch_key"])})
     # (a run files only the branches it has officers or clients in, not one where it only plans)
     branches = [(as_of, filed(b["branch_key"]),
                  b["branch"] if _named(b["branch_key"]) else _bank_of(b["branch_key"]) + run_name,
@@ -157,10 +159,12 @@ def record(path: str | os.PathLike[str], report: Any) -> int:
             )
             # Officers of no branch are filed under the run's export, its one branch (per
             # bank) under that key with the branch's placeholder before it: re-recorded from
-            # another export (the applied one), the old export's branch row goes too.
+            # another export (the applied one), the old export's row of each of this run's
+            # branches goes too (not another bank's, recorded from the same old export).
             conn.executemany(
-                "DELETE FROM branch_weeks WHERE as_of = ? AND substr(branch_key, -?) = ?",
-                [(as_of, len(key), key) for key in before if key.startswith(_NO_BRANCH)],
+                "DELETE FROM branch_weeks WHERE as_of = ? AND branch_key = ?",
+                [(as_of, f"{placeholder or ''}{key}") for key in before
+                 if key.startswith(_NO_BRANCH) for placeholder in placeholders],
             )
             conn.executemany(
                 "DELETE FROM officer_weeks WHERE as_of = ? AND officer_id = ?",

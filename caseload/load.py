@@ -1073,13 +1073,19 @@ def _parquet_table(
     positions = range(len(headers)) if needed is None else needed
     start, count = rows or (0, None)
     try:
-        # (columns the run does not use may differ between parts: see parquet_parts_schema)
-        scan = pl.scan_parquet(parts, missing_columns="insert", extra_columns="ignore")
-        schema = scan.collect_schema()
+        # Each part as text by its own types, then stacked: columns the run does not use may
+        # differ between parts (see parquet_parts_schema), in type too, or be missing.
+        scans = []
+        for part in parts:
+            scan = pl.scan_parquet(part)
+            schema = scan.collect_schema()
+            scans.append(scan.select(*[
+                (_parquet_text(headers[i], schema[headers[i]]) if headers[i] in schema
+                 else pl.lit(None, pl.String)).fill_null("").alias(f"c{i}")
+                for i in positions]))
         frame = (
-            scan.slice(start, count)
-            .select(*[_parquet_text(headers[i], schema[headers[i]]).fill_null("").alias(f"c{i}")
-                      for i in positions])
+            (scans[0] if len(scans) == 1 else pl.concat(scans, how="vertical"))
+            .slice(start, count)  # (one file: the slice is read, not the file; --low-memory)
             .with_row_index(LINE, offset=start + 1)
             .with_columns(pl.col(LINE).cast(pl.Int64), pl.lit(0, pl.Int64).alias(_NL))
             .collect(engine="streaming")

@@ -21,22 +21,33 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ID_COLUMNS = ("client_id", "from_officer_id", "to_officer_id", "group_id", "officer_id")
 
 
-_FD_LINK = re.compile(r"^/(dev/fd|proc/(self|thread-self|\d+)/fd)/\d+$|^/dev/std(out|err)$")
+_FD_LINK = re.compile(
+    r"^/(?:dev/fd|proc/(?P<pid>self|thread-self|\d+)/fd)/(?P<fd>\d+)$|^/dev/std(?P<std>out|err)$")
+OTHER_PROCESS = -1
+
+
+def stream_fd(target: Path) -> int | None:
+    """The descriptor of this process a path stands for (/dev/stdout, /dev/fd/1, a link to
+    /proc/self/fd/1: 1), `OTHER_PROCESS` for another process's, None for no stream.
+
+    Such a path is a stream, whatever it leads to (a pipe, a terminal, or the file stdout was
+    redirected to): it is written into where the stream is, never replaced."""
+    path, hops = os.path.abspath(target), 0
+    while hops < 40:
+        if found := _FD_LINK.match(path):
+            if found["std"]:
+                return 1 if found["std"] == "out" else 2
+            own = found["pid"] in (None, "self", "thread-self", str(os.getpid()))
+            return int(found["fd"]) if own else OTHER_PROCESS
+        if not os.path.islink(path):
+            return None
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+        path, hops = os.path.normpath(path), hops + 1
+    return None
 
 
 def is_stream(target: Path) -> bool:
-    """A path that stands for an open stream of a process (/dev/stdout, /dev/fd/1, a link to
-    /proc/self/fd/1), whatever the stream is: a pipe, a terminal, or a file it was redirected
-    to (`>> caseload.log`), which is to be written into, never replaced."""
-    path, hops = os.path.abspath(target), 0
-    while hops < 40:
-        if _FD_LINK.match(path):
-            return True
-        if not os.path.islink(path):
-            return False
-        path = os.path.join(os.path.dirname(path), os.readlink(path))
-        path, hops = os.path.normpath(path), hops + 1
-    return False
+    return stream_fd(target) is not None
 
 
 def check_target(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]],
@@ -44,6 +55,10 @@ def check_target(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike
     """Refuse an output that is an input or inside an input folder (a folder of parts), or an
     existing file without --force."""
     target = Path(out)
+    try:
+        target.resolve(strict=False)
+    except (RuntimeError, OSError):  # (a link that leads to itself)
+        raise CaseloadError(f"{target}: is a link that leads nowhere (a loop)") from None
     for src in inputs:
         s = Path(src)
         if s.exists() and target.exists() and os.path.samefile(s, target):
@@ -81,10 +96,16 @@ def atomic_writer(target: Path) -> Iterator[BinaryIO]:
     the link itself (as root, /dev/stdout). A failed write is one line, not a traceback.
     """
     try:
-        if is_stream(target):  # (appended: stdout may already hold lines, or a log's)
+        fd = stream_fd(target)
+        if fd is not None:  # written where the stream is, after what it already holds
             sys.stdout.flush()
-            with target.open("ab") as fh:
-                yield fh
+            sys.stderr.flush()
+            if fd == OTHER_PROCESS:
+                with target.open("ab") as fh:
+                    yield fh
+            else:
+                with open(fd, "wb", closefd=False) as fh:
+                    yield fh
             return
         if target.exists() and not target.is_file():
             with target.open("wb") as fh:
