@@ -55,14 +55,53 @@ class Plan:
         return _moves(self.moved, self.officers, self.settings)
 
 
+ROUNDS = 8  # choosing again after placing: each round places more, or the plan is done
+
+
 def make_plan(work: Workload, settings: Settings) -> Plan:
     units, members = _units(work, settings)
     units = _with_fits(work, settings, units)
     over = work.officers.filter("over").select("officer_id", "accounts", "limit")
-    shed, still_over = _choose_sheds(units, over, words(settings.lang))
+    w = words(settings.lang)
+    shed, still_over = _choose_sheds(units, over, w)
     orphans = units.filter(pl.col("owner").is_null())
-    placement, unplaced_units = _place(work, settings, orphans, units, shed)
+    placement, unplaced_units, load = _place(work, settings, orphans, units, shed)
+    placement = _choose_again(work, settings, units, over, shed, placement, load, w)
     return _assemble(work, settings, members, units, placement, unplaced_units, still_over)
+
+
+def _choose_again(
+    work: Workload, settings: Settings, units: pl.DataFrame, over: pl.DataFrame,
+    tried: list[int], placement: pl.DataFrame, load: dict[str, int], w: dict[str, str],
+) -> pl.DataFrame:
+    """Officers still over because a household chosen for them found no receiver (each fitted
+    some room before any move, not all of them once others took it): choose again from their
+    households not yet tried, against the room left, and place those; until nothing more moves.
+
+    Rare on real books (a few officers), so it loops over rounds, each with the expressions of
+    the first.
+    """
+    tried = list(tried)
+    for _ in range(ROUNDS):
+        out = units.join(placement.select("uid"), on="uid").group_by("owner").agg(
+            pl.col("size").sum().alias("out"))
+        still = over.join(out, left_on="officer_id", right_on="owner", how="left").with_columns(
+            (pl.col("accounts") - pl.col("out").fill_null(0)).alias("accounts")
+        ).filter(pl.col("accounts") > pl.col("limit")).select("officer_id", "accounts", "limit")
+        rest = units.filter(pl.col("owner").is_in(still["officer_id"].implode())
+                            & ~pl.col("uid").is_in(tried))
+        if rest.is_empty():
+            break
+        rest = _with_fits(work, settings, rest.drop("fits", "fits_branch"), load)
+        again, _ = _choose_sheds(rest, still, w)
+        if not again:
+            break
+        more, _, load = _place(work, settings, rest.clear(), rest, again, load)
+        tried += again
+        if more.is_empty():
+            break
+        placement = pl.concat([placement, more])
+    return placement
 
 
 # ---------------------------------------------------------------- units (households)
@@ -127,14 +166,19 @@ def _units(work: Workload, settings: Settings) -> tuple[pl.DataFrame, pl.DataFra
     return units.drop("lines"), members.join(of_line, on=LINE, how="left")
 
 
-def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame) -> pl.DataFrame:
-    """Mark households that some receiver within the scope has room for, before any move.
+def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame,
+               load: dict[str, int] | None = None) -> pl.DataFrame:
+    """Mark households that some receiver within the scope has room for, before any move
+    (or, given the receivers' `load`, once some moves are made).
 
     A household no single receiver could take can never be placed; choosing it to leave would
     only keep its officer over where smaller households would have fitted. The levels mirror
     `_place`: the branch (not for clients without one), then the region, then the bank.
     """
     roster = work.officers
+    if load is not None:
+        roster = roster.with_columns(pl.col("officer_id").replace_strict(
+            load, default=pl.col("accounts"), return_dtype=pl.Int64).alias("accounts"))
     room = roster.filter((pl.col("status") == "active") & ~pl.col("over")).select(
         pl.col("branch_key").fill_null(_NO_BRANCH), (pl.col("limit") - pl.col("accounts"))
         .alias("room"), "bank",
@@ -273,12 +317,14 @@ def _place(
     orphans: pl.DataFrame,
     units: pl.DataFrame,
     shed: list[int],
-) -> tuple[pl.DataFrame, list[int]]:
+    load_before: dict[str, int] | None = None,
+) -> tuple[pl.DataFrame, list[int], dict[str, int]]:
     """Give each leaving household to the least-loaded receiver with room, widening by scope.
 
     Per pool of receivers (a branch, then a region, then the bank: in a province-wide export,
     the household's own bank) a heap ordered by load against limit; orphans first, then the
-    households that leave, each branch's largest first.
+    households that leave, each branch's largest first. Receivers start at `load_before`
+    (another round's) where given; their loads after are returned.
     """
     roster = work.officers
     receivers = roster.filter((pl.col("status") == "active") & ~pl.col("over")).select(
@@ -286,6 +332,8 @@ def _place(
     ).sort("officer_id")
     ids = receivers["officer_id"].to_list()
     load = dict(zip(ids, receivers["accounts"].to_list(), strict=True))
+    if load_before is not None:
+        load.update(load_before)
     limit = dict(zip(ids, receivers["limit"].to_list(), strict=True))
     branch_of = dict(zip(ids, receivers["branch_key"].to_list(), strict=True))
     bank_of = dict(zip(ids, receivers["bank"].to_list(), strict=True))
@@ -318,7 +366,7 @@ def _place(
         {"uid": placed[0], "to_officer_id": placed[1], "level": placed[2]},
         schema={"uid": pl.Int64, "to_officer_id": pl.String, "level": pl.String},
     )
-    return placement, left
+    return placement, left, load
 
 
 def _place_level(
