@@ -27,7 +27,7 @@ from caseload.columns import NON_PERFORMING
 from caseload.config import Settings
 from caseload.load import LINE
 from caseload.plan_words import words
-from caseload.workload import Workload, branch_names
+from caseload.workload import Workload, branch_name, branch_names
 
 _NO_BRANCH = "\x00none"
 
@@ -615,7 +615,7 @@ def _branch_table(
     """Per branch: largest load, average, spread and number over, before and after."""
     active = officers.filter(pl.col("status") == "active")
     stats = active.group_by("branch_key").agg(
-        pl.col("branch").drop_nulls().first().alias("branch"),
+        branch_name().alias("branch"),
         pl.len().alias("active_officers"),
         pl.col("accounts").max().alias("max_before"),
         pl.col("accounts").mean().round(1).alias("mean_before"),

@@ -254,10 +254,18 @@ def branch_shown(name: str, key: str) -> pl.Expr:
     return pl.coalesce(pl.col(name), pl.when(~placeholder).then(pl.col(key)))
 
 
+def branch_name() -> pl.Expr:
+    """A branch's name where the roster gives its code more than one (a rename half-done):
+    the one most of its officers' rows give, else the first in sorting order; never the row
+    order of the file."""
+    names = pl.col("branch").drop_nulls()
+    return names.filter(names.is_in(names.mode().implode())).min()
+
+
 def branch_names(officers: pl.DataFrame) -> pl.DataFrame:
     """branch_key -> the branch name people read (null where only a code is exported)."""
     return (
         officers.filter(pl.col("branch_key").is_not_null())
         .group_by("branch_key")
-        .agg(pl.col("branch").drop_nulls().first().alias("branch_name"))
+        .agg(branch_name().alias("branch_name"))
     )

@@ -242,9 +242,6 @@ def test_of_equal_choices_the_smaller_balances_move():
 # ---------------------------------------------------------------- arguable: determinism
 
 
-@pytest.mark.xfail(reason="arguable: a branch code exported with two spellings of its name is a "
-                          "data quality problem; but a reordered export is the same book",
-                   strict=True)
 def test_the_plan_does_not_depend_on_the_roster_row_order():
     """What a branch head sees: the roster gives branch code 3200 as 支行0 on one officer's
     row and 城关 on another's (an export with a renamed branch). Planning the same files with
