@@ -298,8 +298,6 @@ def test_history_table_tells_apart_a_branch_re_coded_under_the_same_name(tmp_run
     assert len(labels) == len(set(labels)), section
 
 
-@pytest.mark.xfail(reason="arguable: Markdown may be meant for machines, but it is the mailed "
-                          "summary of the README's cron line", strict=True)
 def test_markdown_summary_formats_numbers_as_the_table_and_html_do(tmp_runner, tmp_path):
     """The weekly mail (README's cron line: `--format markdown`) says "| 客户数 | 1200 |" while
     the table, the HTML report and `caseload history` say "1,200"; at province scale the
@@ -314,21 +312,16 @@ def test_markdown_summary_formats_numbers_as_the_table_and_html_do(tmp_runner, t
     assert "| 客户数 | 1,200 |" in out, out
 
 
-@pytest.mark.xfail(reason="arguable: the list may be meant as every near officer, but its "
-                          "title says growing", strict=True)
 def test_near_and_growing_lists_only_officers_who_grow(tmp_runner, tmp_path):
-    """`caseload history` prints a table titled "Near the limit and growing" (接近上限且在增长)
-    whose rows say "not growing" (未增长): officers at a flat 9 of 10 for two weeks are listed
-    under a title that says they grow. The analyst reads the title, not the last column.
-
-    Probable cause: history.trends puts every near officer in `crossing` (weeks_to_cross
-    None when the slope is not positive) and render_history titles them all as growing."""
+    """`caseload history` printed a table titled "Near the limit and growing" (接近上限且在增长)
+    whose rows said "not growing" (未增长): officers at a flat 9 of 10 for two weeks were listed
+    under a title that said they grow. The analyst reads the title, not the last column.
+    The table lists every officer near the limit, and its title now says what it shows."""
     db = tmp_path / "h.sqlite"
     files = province(tmp_path, {bank: {"001": 9, "002": 3} for bank in BANKS})
     record(tmp_runner, files, "2026-11-09", db)
     record(tmp_runner, files, "2026-11-16", db)
     code, out, err = run(tmp_runner, "history", "--history", str(db), "--lang", "en")
     assert code == 0, err
-    if "Near the limit and growing" in out:
-        section = out[out.index("Near the limit and growing"):]
-        assert "not growing" not in section, section
+    section = out[out.index("Near the limit, and when they would cross"):]
+    assert "not growing" in section and "growing" not in section.splitlines()[0]

@@ -34,7 +34,7 @@ def check_markdown(report: CheckReport, lang: str = "en", quiet: bool = False) -
     out = [f"# {label('title', lang)} · {label('as_of', lang)} {report.as_of.isoformat()}",
            "", _md_row([label("summary", lang), ""]), "|---|---:|"]
     for key in ("clients", "over", "near", "orphaned", "moves", "cannot_place", "over_after"):
-        out.append(_md_row([label(key, lang), s[key]]))
+        out.append(_md_row([label(key, lang), f"{s[key]:,}"]))  # (1,200: as the table)
     rows = report.over_and_near()
     if rows:
         out += ["", f"## {label('over_near_title', lang)}", "",
