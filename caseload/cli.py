@@ -93,19 +93,14 @@ def _errors():
     except CaseloadError as exc:
         if _state["traceback"]:
             raise
+        if isinstance(exc, StdoutError):
+            _quiet_stdout()
         _say(f"caseload: error: {exc.message}", *[f"  {line}" for line in exc.details])
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
     except BrokenPipeError:  # the reader of stdout went away (`| head`): stop quietly
         _quiet_stdout()
-        raise typer.Exit(EXIT_ERROR) from None
-    except OSError as exc:  # a file's failures are said where it is written: this is stdout
-        if _state["traceback"]:
-            raise
-        _quiet_stdout()
-        _say(f"caseload: error: stdout: could not be written "
-             f"({exc.strerror or type(exc).__name__})")
         raise typer.Exit(EXIT_ERROR) from None
     except Exception as exc:  # a bug: never a traceback (it could carry client data) unless asked
         if _state["traceback"]:
@@ -118,6 +113,39 @@ def _errors():
 def _flush(stream) -> None:
     if stream is not None:
         stream.flush()
+
+
+class StdoutError(CaseloadError):
+    """Stdout could not be written (a full disk): said like a file's failure, exit 2."""
+
+
+class _Stdout:
+    """Stdout, whose write failures (but a reader gone away) name stdout, as a file's would."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def _failed(self, exc: OSError) -> StdoutError:
+        return StdoutError(f"stdout: could not be written ({exc.strerror or type(exc).__name__})")
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 def _say(*lines: str) -> None:
@@ -670,6 +698,7 @@ def main() -> None:
             setattr(sys, name, open(os.devnull, "r" if name == "stdin" else "w"))  # noqa: SIM115
         elif name != "stdin":
             _safe_stream(stream)
+    sys.stdout = _Stdout(sys.stdout)
     try:
         app()
     except Exception as exc:  # (only with --traceback, or where stderr itself failed)
