@@ -14,7 +14,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -22,24 +21,10 @@ from typer.testing import CliRunner
 
 from caseload.cli import app
 from tests.conftest import AS_OF, ROOT, SAMPLE
+from tests.test_found_review8_cron import _cmd, _env
 
 OFFICERS = str(SAMPLE / "officers.csv")
 CLIENTS = str(SAMPLE / "clients.csv")
-
-
-def _env(**extra: str) -> dict[str, str]:
-    """A cron-like environment: no locale, no colour, nobody's CASELOAD_ settings."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("CASELOAD_") and k not in ("LANG", "LC_ALL", "COLUMNS",
-                                                          "PYTHONIOENCODING")}
-    env["NO_COLOR"] = "1"
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(extra)
-    return env
-
-
-def _cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "caseload.cli", *args]
 
 
 def _small(folder: Path) -> tuple[str, str]:
