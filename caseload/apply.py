@@ -360,12 +360,21 @@ def apply_plan(
                                exc.details) from None
     book = validated.frame
     plan, notes = _restored(plan, book, roster, plan_path)
-    home = pl.col("to_officer_id").eq_missing(pl.col("from_officer_id")) & pl.col(
-        "to_officer_id").is_not_null()
-    if cancelled := plan.filter(home).height:  # a move undone by hand: nothing to change
+    # A move undone by hand (given back to the officer the export says has the client, on the
+    # plan's one line for it): nothing to change. A stale or doubled one is judged as any line.
+    now = book.select("client_id", pl.col("officer_id").alias("__now"))
+    plan = plan.join(now, on="client_id", how="left")
+    home = (pl.col("to_officer_id").eq_missing(pl.col("from_officer_id"))
+            & pl.col("to_officer_id").is_not_null()
+            & pl.col("from_officer_id").eq_missing(pl.col("__now"))
+            & (pl.len().over("client_id") == 1))
+    plan = plan.with_columns(home.alias("__home")).drop("__now")
+    home = pl.col("__home")
+    if cancelled := plan.filter(home).height:
         notes.append(f"{cancelled:,} plan line(s) give a client to the officer who has it "
                      f"(plan line {_plan_lines(plan.filter(home))}): left as they are")
         plan = plan.filter(~home)  # (even to a departed officer: nothing is given)
+    plan = plan.drop("__home")
     check_plan(plan, book, plan_path, roster)
     if validated.skipped_rows:  # (written back as they were; a plan cannot name them)
         notes.append(f"{validated.skipped_rows:,} row(s) of the export with problems were left "

@@ -159,16 +159,12 @@ def _say(*lines: str) -> None:
 
 
 def _quiet_stdout() -> None:
-    """Whatever stdout still buffers is dropped: at exit it could only fail again."""
+    """Whatever stdout still buffers goes nowhere: at exit it could only fail again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # (what the old stream flushes goes nowhere)
+        os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
     except (OSError, ValueError, AttributeError):  # (no descriptor: a test's captured stream)
-        pass
-    try:
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (kept open until the process ends)
-    except OSError:
         pass
 
 
@@ -701,11 +697,17 @@ def main() -> None:
     sys.stdout = _Stdout(sys.stdout)
     try:
         app()
-    except Exception as exc:  # (only with --traceback, or where stderr itself failed)
-        try:
-            traceback_module.print_exception(exc)
-        except Exception:
-            pass
+    except Exception as exc:  # (with --traceback; outside a command, as --version to a full
+        # disk; or where stderr itself failed)
+        if isinstance(exc, CaseloadError) and not _state["traceback"]:
+            if isinstance(exc, StdoutError):
+                _quiet_stdout()
+            _say(f"caseload: error: {exc.message}", *[f"  {line}" for line in exc.details])
+        else:
+            try:
+                traceback_module.print_exception(exc)
+            except Exception:
+                pass
         raise SystemExit(getattr(exc, "exit_code", EXIT_ERROR)) from None
 
 

@@ -307,7 +307,7 @@ def trends(path: str | os.PathLike[str], weeks: int = 12,
     officers, persistent, crossing = [], [], []
     for oid, rows in by_officer.items():
         last = rows[-1]
-        if _week(last["as_of"]) != _week(dates[-1]):
+        if not (last["over"] or last["near"]):
             continue  # (over earlier in the week, but the week's last record of him is not)
         officers.append({"officer_id": oid, "name": last["name"], "branch": last["branch"],
                          "capacity": last["capacity"],

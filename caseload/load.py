@@ -1046,6 +1046,7 @@ def parquet_parts_schema(
             _kept(_parquet_header(folder, first, kind, options, wanted).mapping, wanted,
                   kind).items()}
     same = "; every part of a folder needs the same columns"
+    shown: dict[str, pl.DataType] = {}  # (client names the first part lacks and others give)
     for part in parts[1:]:
         schema = _parquet_schema(folder, part)
         if missing := [c for c, name in used.items() if name not in schema
@@ -1058,11 +1059,16 @@ def parquet_parts_schema(
             name = list(schema)[theirs[extra[0]]]
             raise InputError(part, f"has a {extra[0]} column ({name}) that {parts[0].name} "
                                    f"lacks{same}")
+        for c in SHOWN_ONLY:
+            if c in theirs and c not in used and not shown:
+                name = list(schema)[theirs[c]]
+                if name not in first:
+                    shown[name] = schema[name]
         if typed := [name for name in used.values() if name in schema
                      and schema[name] != first[name]]:
             raise InputError(part, f"holds column {typed[0]} as {schema[typed[0]]}, "
                                    f"{parts[0].name} as {first[typed[0]]}{same}")
-    return first
+    return {**first, **shown}
 
 
 def _parquet_table(

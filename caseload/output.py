@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import os
 import re
@@ -24,6 +25,10 @@ ID_COLUMNS = ("client_id", "from_officer_id", "to_officer_id", "group_id", "offi
 _FD_LINK = re.compile(
     r"^/(?:dev/fd|proc/(?P<pid>self|thread-self|\d+)/fd)/(?P<fd>\d+)$|^/dev/std(?P<std>out|err)$")
 OTHER_PROCESS = -1
+
+
+class StdoutGone(BrokenPipeError):
+    """A plan or report written into stdout (--out /dev/stdout) whose reader went away."""
 
 
 def stream_fd(target: Path) -> int | None:
@@ -100,12 +105,17 @@ def atomic_writer(target: Path) -> Iterator[BinaryIO]:
         if fd is not None:  # written where the stream is, after what it already holds
             sys.stdout.flush()
             sys.stderr.flush()
-            if fd == OTHER_PROCESS:
-                with target.open("ab") as fh:
-                    yield fh
-            else:
-                with open(fd, "wb", closefd=False) as fh:
-                    yield fh
+            try:
+                if fd == OTHER_PROCESS:
+                    with target.open("ab") as fh:
+                        yield fh
+                else:
+                    with open(fd, "wb", closefd=False) as fh:
+                        yield fh
+            except OSError as exc:  # (stdout's reader went away: ended as for stdout itself)
+                if fd == 1 and (exc.errno == errno.EPIPE or "broken pipe" in str(exc).lower()):
+                    raise StdoutGone(errno.EPIPE, "Broken pipe") from None
+                raise
             return
         if target.exists() and not target.is_file():
             with target.open("wb") as fh:
@@ -114,6 +124,8 @@ def atomic_writer(target: Path) -> Iterator[BinaryIO]:
         if target.is_symlink():
             target = target.resolve()
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except StdoutGone:
+        raise
     except OSError as exc:
         raise _not_written(target, exc) from None
     try:
@@ -129,7 +141,8 @@ def atomic_writer(target: Path) -> Iterator[BinaryIO]:
 
 
 def _not_written(target: Path, exc: OSError) -> CaseloadError:
-    return CaseloadError(f"{target}: could not be written ({exc.strerror or type(exc).__name__})")
+    why = exc.strerror or str(exc).strip() or type(exc).__name__  # (polars' own errors: text)
+    return CaseloadError(f"{target}: could not be written ({why})")
 
 
 def atomic_write(target: Path, data: bytes) -> None:

@@ -27,7 +27,7 @@ from caseload.columns import NON_PERFORMING
 from caseload.config import Settings
 from caseload.load import LINE
 from caseload.plan_words import words
-from caseload.workload import Workload, branch_name, branch_names
+from caseload.workload import Workload, branch_names
 
 _NO_BRANCH = "\x00none"
 
@@ -615,7 +615,6 @@ def _branch_table(
     """Per branch: largest load, average, spread and number over, before and after."""
     active = officers.filter(pl.col("status") == "active")
     stats = active.group_by("branch_key").agg(
-        branch_name().alias("branch"),
         pl.len().alias("active_officers"),
         pl.col("accounts").max().alias("max_before"),
         pl.col("accounts").mean().round(1).alias("mean_before"),
@@ -625,7 +624,9 @@ def _branch_table(
         pl.col("accounts_after").mean().round(1).alias("mean_after"),
         (pl.col("accounts_after").max() - pl.col("accounts_after").min()).alias("spread_after"),
         pl.col("over_after").sum().cast(pl.Int64).alias("over_after"),
-    )
+    ).join(  # (named from every officer's row, as reasons and transfers name it)
+        branch_names(officers).rename({"branch_name": "branch"}), on="branch_key", how="left"
+    ).select("branch_key", "branch", pl.exclude("branch_key", "branch"))
     orphans_left = unplaced.group_by("branch_key").agg(
         pl.len().cast(pl.Int64).alias("orphans_unplaced")
     )
