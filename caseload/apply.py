@@ -238,6 +238,30 @@ def _unknown_receivers(plan: pl.DataFrame, book: pl.DataFrame) -> list[str]:
             "or pass --officers to check receivers against the roster"]
 
 
+def nothing_written(exc: RowProblemsError) -> RowProblemsError:
+    """Rows with problems refused, said as `apply` (which writes, and counts nothing) says it."""
+    return RowProblemsError(exc.message.replace("nothing was counted", "nothing written"),
+                            exc.details)
+
+
+def _given_back(plan: pl.DataFrame, book: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The plan without its moves undone by hand (a client given back to the officer the export
+    says has it, on the plan's one line for it: nothing to change, even where that officer has
+    left), and a note saying so. A stale or doubled give-back is left to be judged as any line."""
+    now = book.select("client_id", pl.col("officer_id").alias("__now"))
+    home = (pl.col("to_officer_id").eq_missing(pl.col("from_officer_id"))
+            & pl.col("to_officer_id").is_not_null()
+            & pl.col("from_officer_id").eq_missing(pl.col("__now"))
+            & (pl.len().over("client_id") == 1))
+    flagged = plan.join(now, on="client_id", how="left").with_columns(home.alias("__home"))
+    back = flagged.filter("__home")
+    if back.is_empty():
+        return plan, []
+    note = (f"{back.height:,} plan line(s) give a client to the officer who has it "
+            f"(plan line {_plan_lines(back)}): left as they are")
+    return flagged.filter(~pl.col("__home")).drop("__now", "__home"), [note]
+
+
 def _rules_bent(plan: pl.DataFrame, book: pl.DataFrame, roster: pl.DataFrame | None) -> list[str]:
     """Notes on moves the planner would not make (a hand-edited plan may make them: the branch
     head decides, and is told): a household split, a non-performing or pinned client leaving
@@ -355,26 +379,12 @@ def apply_plan(
     raw = read_table(clients_path, "clients", read)
     try:
         validated = validate_clients(raw, skip_bad_rows=read.skip_bad_rows)
-    except RowProblemsError as exc:  # (apply writes, it does not count)
-        raise RowProblemsError(exc.message.replace("nothing was counted", "nothing written"),
-                               exc.details) from None
+    except RowProblemsError as exc:
+        raise nothing_written(exc) from None
     book = validated.frame
     plan, notes = _restored(plan, book, roster, plan_path)
-    # A move undone by hand (given back to the officer the export says has the client, on the
-    # plan's one line for it): nothing to change. A stale or doubled one is judged as any line.
-    now = book.select("client_id", pl.col("officer_id").alias("__now"))
-    plan = plan.join(now, on="client_id", how="left")
-    home = (pl.col("to_officer_id").eq_missing(pl.col("from_officer_id"))
-            & pl.col("to_officer_id").is_not_null()
-            & pl.col("from_officer_id").eq_missing(pl.col("__now"))
-            & (pl.len().over("client_id") == 1))
-    plan = plan.with_columns(home.alias("__home")).drop("__now")
-    home = pl.col("__home")
-    if cancelled := plan.filter(home).height:
-        notes.append(f"{cancelled:,} plan line(s) give a client to the officer who has it "
-                     f"(plan line {_plan_lines(plan.filter(home))}): left as they are")
-        plan = plan.filter(~home)  # (even to a departed officer: nothing is given)
-    plan = plan.drop("__home")
+    plan, given_back = _given_back(plan, book)
+    notes += given_back
     check_plan(plan, book, plan_path, roster)
     if validated.skipped_rows:  # (written back as they were; a plan cannot name them)
         notes.append(f"{validated.skipped_rows:,} row(s) of the export with problems were left "

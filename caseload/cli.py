@@ -584,7 +584,7 @@ def apply(
     the new loads are shown against each officer's limit (a hand-edited plan may exceed it).
     """
     with _errors():
-        from caseload.apply import apply_plan, read_plan
+        from caseload.apply import apply_plan, nothing_written, read_plan
         from caseload.load import read_table
         from caseload.output import atomic_write, check_target
         from caseload.render.table import render_applied
@@ -602,9 +602,8 @@ def apply(
             _echo_notes(roster_raw.notes)  # (e.g. merged cells of a workbook roster)
             try:
                 roster = validate_officers(roster_raw, skip_bad_rows).frame
-            except RowProblemsError as exc:  # (apply writes, it does not count)
-                raise RowProblemsError(exc.message.replace("nothing was counted",
-                                                           "nothing written"), exc.details) from None
+            except RowProblemsError as exc:
+                raise nothing_written(exc) from None
         plan_rows = read_plan(plan_file)
         applied = apply_plan(clients, plan_rows, str(plan_file), roster, read,
                              resolved.settings(dt.date.today()))

@@ -1034,7 +1034,8 @@ def parquet_parts_schema(
     folder: Path, parts: list[Path], kind: str, options: ReadOptions,
     wanted: Iterable[str] | None,
 ) -> dict[str, pl.DataType]:
-    """The first part's columns, once every part is known to give the columns the run uses.
+    """The first part's columns (and the client names only later parts give), once every part
+    is known to give the columns the run uses.
 
     Parts are read as one table, so each must hold those columns under the same names and
     types; a part that lacks one, or gives one the first part lacks, is refused naming the
