@@ -1002,15 +1002,15 @@ def _read_parquet(
     """
     parts = parts or [p]
     if len(parts) > 1:
-        schema = parquet_parts_schema(p, parts, kind, options, wanted)
+        schema, aliases = parquet_parts_schema(p, parts, kind, options, wanted)
     else:
-        schema = _parquet_schema(p, parts[0])
+        schema, aliases = _parquet_schema(p, parts[0]), [{}]
     header = _parquet_header(p, schema, kind, options, wanted)
     needed = _needed_positions(header, len(schema), kind, wanted, text=False)
     try:
-        return _parquet_table(p, kind, parts, header, wanted, needed, rows)
+        return _parquet_table(p, kind, parts, header, wanted, needed, rows, aliases)
     except _Unparsed:  # a blank first cell: look at every cell
-        return _parquet_table(p, kind, parts, header, wanted, None, rows)
+        return _parquet_table(p, kind, parts, header, wanted, None, rows, aliases)
 
 
 def _parquet_schema(p: Path, part: Path) -> dict[str, pl.DataType]:
@@ -1033,21 +1033,23 @@ def _parquet_header(p: Path, schema: dict[str, pl.DataType], kind: str, options:
 def parquet_parts_schema(
     folder: Path, parts: list[Path], kind: str, options: ReadOptions,
     wanted: Iterable[str] | None,
-) -> dict[str, pl.DataType]:
-    """The first part's columns (and the client names only later parts give), once every part
-    is known to give the columns the run uses.
+) -> tuple[dict[str, pl.DataType], list[dict[str, str]]]:
+    """The columns to read the parts by (the first part's, and a client-name column where only
+    later parts give one), once every part is known to give the columns the run uses; and per
+    part, its own name for a client-name column spelled otherwise (客户名称 / client_name).
 
     Parts are read as one table, so each must hold those columns under the same names and
     types; a part that lacks one, or gives one the first part lacks, is refused naming the
     part and the column (as a folder of CSV parts is). Columns the run does not use (a 备注
-    remark in some banks' parts) may differ.
+    remark in some banks' parts) may differ, and so may the client names, which are only shown.
     """
     first = _parquet_schema(folder, parts[0])
     used = {c: list(first)[pos] for c, pos in
             _kept(_parquet_header(folder, first, kind, options, wanted).mapping, wanted,
                   kind).items()}
     same = "; every part of a folder needs the same columns"
-    shown: dict[str, pl.DataType] = {}  # (client names the first part lacks and others give)
+    shown = {c: used[c] for c in SHOWN_ONLY if c in used}  # canonical -> the name read by
+    found: list[dict[str, str]] = [{}]  # per part: canonical -> its own name
     for part in parts[1:]:
         schema = _parquet_schema(folder, part)
         if missing := [c for c, name in used.items() if name not in schema
@@ -1060,36 +1062,42 @@ def parquet_parts_schema(
             name = list(schema)[theirs[extra[0]]]
             raise InputError(part, f"has a {extra[0]} column ({name}) that {parts[0].name} "
                                    f"lacks{same}")
-        for c in SHOWN_ONLY:
-            if c in theirs and c not in used and not shown:
-                name = list(schema)[theirs[c]]
-                if name not in first:
-                    shown[name] = schema[name]
-        if typed := [name for name in used.values() if name in schema
-                     and schema[name] != first[name]]:
+        if typed := [name for c, name in used.items() if name in schema
+                     and c not in SHOWN_ONLY and schema[name] != first[name]]:
             raise InputError(part, f"holds column {typed[0]} as {schema[typed[0]]}, "
                                    f"{parts[0].name} as {first[typed[0]]}{same}")
-    return {**first, **shown}
+        own = {c: list(schema)[theirs[c]] for c in SHOWN_ONLY if c in theirs}
+        for c, name in own.items():
+            shown.setdefault(c, name)
+        found.append(own)
+    columns = dict(first)
+    for name in shown.values():
+        columns.setdefault(name, pl.String())
+    aliases = [{shown[c]: name for c, name in own.items() if name != shown[c]} for own in found]
+    return columns, aliases
 
 
 def _parquet_table(
     p: Path, kind: str, parts: list[Path], header: _Header, wanted: Iterable[str] | None,
     needed: list[int] | None, rows: tuple[int, int] | None = None,
+    aliases: list[dict[str, str]] | None = None,
 ) -> RawTable:
     headers = header.cells
     positions = range(len(headers)) if needed is None else needed
     start, count = rows or (0, None)
     try:
-        # Each part as text by its own types, then stacked: columns the run does not use may
-        # differ between parts (see parquet_parts_schema), in type too, or be missing.
+        # Each part as text by its own types (and its own name for the client names), then
+        # stacked: columns the run does not use may differ between parts (see
+        # parquet_parts_schema), in type too, or be missing.
         scans = []
-        for part in parts:
+        for part, own in zip(parts, aliases or [{}] * len(parts), strict=True):
             scan = pl.scan_parquet(part)
             schema = scan.collect_schema()
+            names = [own.get(headers[i], headers[i]) for i in positions]
             scans.append(scan.select(*[
-                (_parquet_text(headers[i], schema[headers[i]]) if headers[i] in schema
+                (_parquet_text(name, schema[name]) if name in schema
                  else pl.lit(None, pl.String)).fill_null("").alias(f"c{i}")
-                for i in positions]))
+                for name, i in zip(names, positions, strict=True)]))
         frame = (
             (scans[0] if len(scans) == 1 else pl.concat(scans, how="vertical"))
             .slice(start, count)  # (one file: the slice is read, not the file; --low-memory)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from caseload.output import neutralise
 from caseload.render import CONTROL_CHARACTERS
-from caseload.render.labels import branch_label, branches_crossed, label
+from caseload.render.labels import branch_label, branches_crossed, label, number
 from caseload.report import CheckReport
 
 OFFICER_CSV_COLUMNS = (
@@ -40,8 +40,8 @@ def check_markdown(report: CheckReport, lang: str = "en", quiet: bool = False) -
         out += ["", f"## {label('over_near_title', lang)}", "",
                 _md_row([label(k, lang) for k in ("staff", "name", "branch", "accounts", "limit_col")]),
                 "|---|---|---|---:|---:|"]
-        out += [_md_row([o["officer_id"], o["name"] or "", o["branch"] or "", o["accounts"],
-                         o["capacity"]]) for o in rows]
+        out += [_md_row([o["officer_id"], o["name"] or "", o["branch"] or "", number(o["accounts"]),
+                         number(o["capacity"])]) for o in rows]
     if report.transfers and not quiet:
         out += ["", f"## {label('transfers_title', lang)}", "",
                 _md_row([label(k, lang) for k in ("from", "to", "branch", "clients")]),

@@ -14,7 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from caseload.render.labels import LABELS, branch_label, label
+from caseload.render import CONTROL_CHARACTERS
+from caseload.render.labels import LABELS, branch_label, label, number
 from caseload.report import CheckReport
 
 FONT_STACK = ('-apple-system, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", '
@@ -119,7 +120,8 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px
 
 def _e(value: Any) -> str:
     """Escape anything for HTML text or a quoted attribute; None is empty."""
-    return "" if value is None else html.escape(str(value), quote=True)
+    return "" if value is None else html.escape(str(value).translate(CONTROL_CHARACTERS),
+                                                quote=True)
 
 
 def _num(value: Any) -> str:
@@ -127,10 +129,8 @@ def _num(value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return "✓" if value else ""
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.1f}" if not value.is_integer() else f"{int(value):,}"
+    if isinstance(value, int | float):
+        return number(value)
     return _e(value)
 
 

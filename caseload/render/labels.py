@@ -184,3 +184,11 @@ def branches_crossed(transfer: dict, lang: str) -> str:
     none = label("report_no_branch", lang)
     return (f"{transfer['branch'] or none} → {transfer['to_branch'] or none} "
             f"({label('crosses', lang)})")
+
+
+def number(value) -> str:
+    """A count or load as every output writes it: 1,250; an average with one decimal only where
+    it has one (303.6, 1,175)."""
+    if isinstance(value, float):
+        return f"{value:,.1f}" if not value.is_integer() else f"{int(value):,}"
+    return f"{value:,}"

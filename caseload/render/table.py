@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from caseload.render import CONTROL_CHARACTERS
-from caseload.render.labels import branch_label, branches_crossed, label
+from caseload.render.labels import branch_label, branches_crossed, label, number
 from caseload.report import CheckReport
 
 BAR_WIDTH = 20
@@ -54,7 +54,7 @@ def render_check(report: CheckReport, console: Console, lang: str = "en",
     unicode = _unicode_ok(console)
     if not quiet:
         title = (f"{label('title', lang)} · {label('as_of', lang)} {report.as_of.isoformat()}"
-                 f" · {label('limit', lang)} {report.threshold}")
+                 f" · {label('limit', lang)} {number(report.threshold)}")
         summary = _Table(title=title, box=box.SIMPLE_HEAD, show_header=False, title_justify="left")
         summary.add_column(style="bold")
         summary.add_column(justify="right")
@@ -101,8 +101,9 @@ def _over_near(report: CheckReport, console: Console, lang: str, unicode: bool) 
     for o in rows[:MAX_ROWS]:
         flag = Text(label("flag_over", lang), style="bold red") if o["over"] else Text(
             label("flag_near", lang), style="yellow")
-        t.add_row(o["officer_id"], o["name"] or "", o["branch"] or "", str(o["accounts"]),
-                  str(o["capacity"]), load_bar(o["accounts"], o["capacity"], unicode, width), flag)
+        t.add_row(o["officer_id"], o["name"] or "", o["branch"] or "", number(o["accounts"]),
+                  number(o["capacity"]), load_bar(o["accounts"], o["capacity"], unicode, width),
+                  flag)
     console.print(t)
     _more(console, len(rows), lang)
 
@@ -136,7 +137,7 @@ def _transfers(report: CheckReport, console: Console, lang: str, where: str = "m
         if tr["crosses_branch"]:
             branch = branches_crossed(tr, lang)
         t.add_row(_who(tr["from_officer_id"], tr["from_name"], lang),
-                  _who(tr["to_officer_id"], tr["to_name"], lang), branch, str(tr["clients"]))
+                  _who(tr["to_officer_id"], tr["to_name"], lang), branch, number(tr["clients"]))
     console.print(t)
     _more(console, len(report.transfers), lang, where)
 
@@ -145,21 +146,21 @@ def _shortfalls(report: CheckReport, console: Console, lang: str) -> None:
     short = [b for b in report.branches if b["cannot_place"]]
     if short:
         t = _titled("shortfall_title", lang)
-        t.add_column(label("branch", lang))
+        t.add_column(label("branch", lang), overflow="fold")
         t.add_column(label("cannot_place", lang), justify="right")
         t.add_column(label("officers_needed", lang), justify="right")
         for b in short[:MAX_ROWS]:
-            t.add_row(branch_label(b, lang), str(b["cannot_place"]),
-                      str(b["officers_needed"]))
+            t.add_row(branch_label(b, lang), number(b["cannot_place"]),
+                      number(b["officers_needed"]))
         console.print(t)
         _more(console, len(short), lang)
     if report.still_over:
         t = _titled("still_over_title", lang)
-        t.add_column(label("staff", lang))
+        t.add_column(label("staff", lang), overflow="fold")
         t.add_column(label("excess_left", lang), justify="right")
         t.add_column(label("why", lang))
         for o in report.still_over[:MAX_ROWS]:
-            t.add_row(o["officer_id"], str(o["excess_left"]), o["why"])
+            t.add_row(o["officer_id"], number(o["excess_left"]), o["why"])
         console.print(t)
         _more(console, len(report.still_over), lang)
 
@@ -196,10 +197,8 @@ def render_plan(report: CheckReport, target: str, console: Console, lang: str = 
         t.add_column(label(key, lang), justify=justify)
     shown = [b for b in report.branches if b["active_officers"]]  # (loads of someone)
     for b in shown[:MAX_ROWS]:
-        t.add_row(branch_label(b, lang), f"{b['max_before']} → {b['max_after']}",
-                  f"{b['mean_before']} → {b['mean_after']}",
-                  f"{b['spread_before']} → {b['spread_after']}",
-                  f"{b['over_before']} → {b['over_after']}")
+        t.add_row(branch_label(b, lang), *[f"{number(b[f'{k}_before'])} → {number(b[f'{k}_after'])}"
+                                           for k in ("max", "mean", "spread", "over")])
     console.print(t)
     _more(console, len(shown), lang, "more_rows_plan")
     _shortfalls(report, console, lang)
@@ -254,7 +253,7 @@ def render_history(found: dict, console: Console, lang: str = "en") -> None:
     for branch in found["branches"]:
         by_week = {w["as_of"]: w for w in branch["weeks"]}
         b.add_row(branch["branch"] or branch["branch_key"],
-                  *[str(by_week[d]["max_load"]) if d in by_week else "-" for d in dates[-6:]])
+                  *[number(by_week[d]["max_load"]) if d in by_week else "-" for d in dates[-6:]])
     console.print(b)
     if found["officers"]:
         o = _titled("officer_weeks_title", lang)
@@ -265,25 +264,26 @@ def render_history(found: dict, console: Console, lang: str = "en") -> None:
             o.add_column(d[5:], justify="right")
         for officer in found["officers"][:MAX_ROWS]:
             by_week = {w["as_of"]: w["accounts"] for w in officer["weeks"]}
-            o.add_row(officer["officer_id"], officer["name"] or "", str(officer["capacity"]),
-                      *[str(by_week[d]) if d in by_week else "-" for d in dates[-6:]])
+            o.add_row(officer["officer_id"], officer["name"] or "", number(officer["capacity"]),
+                      *[number(by_week[d]) if d in by_week else "-" for d in dates[-6:]])
         console.print(o)
         _more(console, len(found["officers"]), lang)
     if found["persistent"]:
         p = _titled("persistent_title", lang)
-        for col in (label("staff", lang), label("name", lang), label("branch", lang),
-                    label("accounts", lang), label("limit_col", lang), label("weeks_over", lang)):
-            p.add_column(col)
+        for key in ("staff", "name", "branch", "accounts", "limit_col", "weeks_over"):
+            p.add_column(label(key, lang), justify="right" if key in (
+                "accounts", "limit_col", "weeks_over") else "left")
         for o in found["persistent"]:
-            p.add_row(o["officer_id"], o["name"] or "", o["branch"] or "", str(o["accounts"]),
-                      str(o["capacity"]), str(o["weeks_over"]))
+            p.add_row(o["officer_id"], o["name"] or "", o["branch"] or "", number(o["accounts"]),
+                      number(o["capacity"]), number(o["weeks_over"]))
         console.print(p)
     if found["crossing"]:
         c = _titled("crossing_title", lang)
-        for col in (label("staff", lang), label("name", lang), label("accounts", lang),
-                    label("limit_col", lang), label("growth_per_week", lang), label("expected", lang)):
-            c.add_column(col)
+        for key in ("staff", "name", "accounts", "limit_col", "growth_per_week", "expected"):
+            c.add_column(label(key, lang), justify="right" if key in (
+                "accounts", "limit_col", "growth_per_week") else "left")
         for o in found["crossing"]:
-            c.add_row(o["officer_id"], o["name"] or "", str(o["accounts"]), str(o["capacity"]),
+            c.add_row(o["officer_id"], o["name"] or "", number(o["accounts"]),
+                      number(o["capacity"]),
                       f"{o['growth_per_week']:+.1f}", o["expected"] or label("not_growing", lang))
         console.print(c)
