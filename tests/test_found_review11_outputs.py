@@ -221,8 +221,6 @@ def test_config_show_is_english_when_the_language_in_force_is_chinese(tmp_path, 
     assert "(default)" not in result.stdout and "config file" not in result.stdout, result.stdout
 
 
-@pytest.mark.xfail(reason="arguable: the bar is a picture and the per cent beside it is exact, "
-                          "but load_bar's docstring says 'full at the limit'", strict=True)
 def test_load_bar_is_full_for_a_near_officer_at_80_columns():
     """What the reader sees at 80 columns (bar of 10): 陈晓梅 285/300 (95%) and 叶强刚 291/300
     (97%) have the same full bar `██████████` as 孙宏 at 121%; with NO_COLOR (cron mail) the
@@ -258,8 +256,6 @@ def test_xlsx_summary_active_officers_is_text_not_a_number(tmp_path, tmp_runner)
     assert "(2)" not in cells, cells
 
 
-@pytest.mark.xfail(reason="arguable: markdown is a summary for mail; but it drops figures the "
-                          "table of the same run shows", strict=True)
 def test_markdown_summary_omits_the_limit_and_officer_counts_the_table_shows(tmp_path,
                                                                             tmp_runner):
     """What the reader sees: the table's title says `… · 截至 2026-11-20 · 上限 300` and its

@@ -31,10 +31,14 @@ def _md_row(cells) -> str:
 def check_markdown(report: CheckReport, lang: str = "en", quiet: bool = False) -> str:
     """The check for a cron mail; `quiet` leaves out the transfers, as the table does."""
     s = report.summary
-    out = [f"# {label('title', lang)} · {label('as_of', lang)} {report.as_of.isoformat()}",
+    out = [f"# {label('title', lang)} · {label('as_of', lang)} {report.as_of.isoformat()}"
+           f" · {label('limit', lang)} {number(report.threshold)}",  # (as the table's title)
            "", _md_row([label("summary", lang), ""]), "|---|---:|"]
-    for key in ("clients", "over", "near", "orphaned", "moves", "cannot_place", "over_after"):
-        out.append(_md_row([label(key, lang), f"{s[key]:,}"]))  # (1,200: as the table)
+    for key in ("clients", "officers", "over", "near", "orphaned", "moves", "cannot_place",
+                "over_after"):
+        value = number(s[key]) + (f" ({number(s['active_officers'])})" if key == "officers"
+                                  else "")
+        out.append(_md_row([label(key, lang), value]))  # (1,200: as the table)
     rows = report.over_and_near()
     if rows:
         out += ["", f"## {label('over_near_title', lang)}", "",

@@ -38,7 +38,8 @@ def bar_width(console: Console) -> int:
 def load_bar(accounts: int, limit: int, unicode: bool, width: int = BAR_WIDTH) -> Text:
     """A bar of the load against the limit, full at the limit, with the share in per cent."""
     share = accounts / limit if limit else 0.0
-    filled = min(width, round(min(share, 1.0) * width))
+    # (full only at the limit or over it: 95% of 300 on a 10-cell bar is 9 cells, not 10)
+    filled = width if share >= 1 else min(width - 1, round(share * width))
     full, empty = ("█", "░") if unicode else ("#", ".")
     style = "red" if share > 1 else "yellow" if share >= 0.9 else "green"
     bar = Text(full * filled, style=style)
