@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from caseload import __version__
-from caseload.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CaseloadError, RowProblemsError
+from caseload.errors import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    CaseloadError,
+    RowProblemsError,
+    StdoutError,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -93,9 +100,7 @@ def _errors():
     except CaseloadError as exc:
         if _state["traceback"]:
             raise
-        if isinstance(exc, StdoutError):
-            _quiet_stdout()
-        _say(f"caseload: error: {exc.message}", *[f"  {line}" for line in exc.details])
+        _report(exc)
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
@@ -110,13 +115,16 @@ def _errors():
         raise typer.Exit(EXIT_ERROR) from None
 
 
+def _report(exc: CaseloadError) -> None:
+    """An expected failure as one line on stderr (details indented below it)."""
+    if isinstance(exc, StdoutError):
+        _quiet_stdout()
+    _say(f"caseload: error: {exc.message}", *[f"  {line}" for line in exc.details])
+
+
 def _flush(stream) -> None:
     if stream is not None:
         stream.flush()
-
-
-class StdoutError(CaseloadError):
-    """Stdout could not be written (a full disk): said like a file's failure, exit 2."""
 
 
 class _Stdout:
@@ -125,24 +133,20 @@ class _Stdout:
     def __init__(self, stream) -> None:
         self._stream = stream
 
-    def _failed(self, exc: OSError) -> StdoutError:
-        return StdoutError(f"stdout: could not be written ({exc.strerror or type(exc).__name__})")
+    def _guarded(self, call, *args):
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError(f"stdout: could not be written "
+                              f"({exc.strerror or type(exc).__name__})") from None
 
     def write(self, text):
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise self._failed(exc) from None
+        return self._guarded(self._stream.write, text)
 
     def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise self._failed(exc) from None
+        self._guarded(self._stream.flush)
 
     def __getattr__(self, name: str):
         return getattr(self._stream, name)
@@ -699,9 +703,7 @@ def main() -> None:
     except Exception as exc:  # (with --traceback; outside a command, as --version to a full
         # disk; or where stderr itself failed)
         if isinstance(exc, CaseloadError) and not _state["traceback"]:
-            if isinstance(exc, StdoutError):
-                _quiet_stdout()
-            _say(f"caseload: error: {exc.message}", *[f"  {line}" for line in exc.details])
+            _report(exc)
         else:
             try:
                 traceback_module.print_exception(exc)

@@ -37,3 +37,7 @@ class RowProblemsError(CaseloadError):
 
 class PlanRefusedError(CaseloadError):
     """`apply` refuses a plan that does not fit the export."""
+
+
+class StdoutError(CaseloadError):
+    """Stdout could not be written (a full disk): said like a file's failure, exit 2."""

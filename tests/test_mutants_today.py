@@ -13,6 +13,13 @@ from caseload.cli import app
 from tests.test_found_review8_week import _apply, _line_of, _said, _write_gb18030
 from tests.test_found_review9_planner import client, officer, plan_of
 
+
+def _apply_with_roster(tmp_runner: CliRunner, tmp_path: Path, officers: Path, clients: Path,
+                       plan: Path):
+    """`apply` of `plan` to the export, with the roster and a limit of 5, into after.csv."""
+    return _apply(tmp_runner, clients, plan, tmp_path / "after.csv", "--officers", str(officers),
+                  "--threshold", "5")
+
 # ---------------------------------------------------------------- plan.py
 
 
@@ -94,8 +101,7 @@ def test_apply_reads_a_receivers_name_as_the_roster_does(tmp_runner: CliRunner,
             "000000000009,00005,00002,李二 \r\n"
             "000000000010,00005,00002,\u3000李二\r\n")
     plan.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
-    result = _apply(tmp_runner, clients, plan, tmp_path / "after.csv",
-                    "--officers", str(officers), "--threshold", "5")
+    result = _apply_with_roster(tmp_runner, tmp_path, officers, clients, plan)
     assert result.exit_code == 0, result.output
     assert "to_officer_name" not in _said(result, tmp_path), result.output
 
@@ -113,8 +119,7 @@ def test_apply_says_nothing_of_a_departed_officers_non_performing_client_leaving
     plan = tmp_path / "moves.csv"
     plan.write_bytes(b"\xef\xbb\xbfclient_id,from_officer_id,to_officer_id\r\n"
                      b"000000000009,00005,00002\r\n000000000010,00005,00002\r\n")
-    result = _apply(tmp_runner, clients, plan, tmp_path / "after.csv",
-                    "--officers", str(officers), "--threshold", "5")
+    result = _apply_with_roster(tmp_runner, tmp_path, officers, clients, plan)
     assert result.exit_code == 0, result.output
     said = _said(result, tmp_path)
     assert "non-performing" not in said and "pinned" not in said, result.output
@@ -129,8 +134,7 @@ def test_apply_says_a_pinned_client_leaves_its_active_officer(tmp_runner: CliRun
 
     officers, clients = _write_gb18030(tmp_path)
     plan = _plain_plan(tmp_path / "moves.csv", [("000000000008", "00001", "00002")])
-    result = _apply(tmp_runner, clients, plan, tmp_path / "after.csv",
-                    "--officers", str(officers), "--threshold", "5")
+    result = _apply_with_roster(tmp_runner, tmp_path, officers, clients, plan)
     assert result.exit_code == 0, result.output
     assert "plan line 2: 1 non-performing or pinned client(s) leave their active officer" in \
         _said(result, tmp_path), result.output
@@ -149,8 +153,7 @@ def test_apply_judges_a_clients_branch_by_its_own_row_first(tmp_runner: CliRunne
     book[4] = _client(5, "00001", "张一", branch="城东支行", code="3201002")
     officers, clients = _write_gb18030(tmp_path, book)
     plan = _plain_plan(tmp_path / "moves.csv", [("000000000005", "00001", "00004")])
-    result = _apply(tmp_runner, clients, plan, tmp_path / "after.csv",
-                    "--officers", str(officers), "--threshold", "5")
+    result = _apply_with_roster(tmp_runner, tmp_path, officers, clients, plan)
     assert result.exit_code == 0, result.output
     assert "another branch" not in _said(result, tmp_path), result.output
 
@@ -167,8 +170,7 @@ def test_apply_compares_branches_by_code_where_both_files_have_codes(
     book = [_client(n, "00001", "张一", branch="城关") for n in range(1, 9)] + _book()[8:]
     officers, clients = _write_gb18030(tmp_path, book)
     plan = _plain_plan(tmp_path / "moves.csv", [("000000000003", "00001", "00002")])
-    result = _apply(tmp_runner, clients, plan, tmp_path / "after.csv",
-                    "--officers", str(officers), "--threshold", "5")
+    result = _apply_with_roster(tmp_runner, tmp_path, officers, clients, plan)
     assert result.exit_code == 0, result.output
     assert "another branch" not in _said(result, tmp_path), result.output
 
@@ -214,8 +216,7 @@ def test_apply_gives_a_departed_officer_no_limit_and_no_over_flag(tmp_runner: Cl
     book = _book() + [_client(n, "00005", "钱五") for n in range(12, 17)]  # 00005: 7 clients
     officers, clients = _write_gb18030(tmp_path, book)
     plan = _plain_plan(tmp_path / "moves.csv", [("000000000009", "00005", "00002")])
-    result = _apply(tmp_runner, clients, plan, tmp_path / "after.csv",
-                    "--officers", str(officers), "--threshold", "5")
+    result = _apply_with_roster(tmp_runner, tmp_path, officers, clients, plan)
     assert result.exit_code == 0, result.output
     row = next(line for line in result.output.splitlines() if line.strip().startswith("00005"))
     assert row.split()[:4] == ["00005", "7", "6", "departed"], row
