@@ -684,6 +684,25 @@ def config_show(
             typer.echo(f"{key} = {value!r}  ({resolved.sources[key]})")
 
 
+def _exit_now(code: object) -> None:
+    """End the process without the interpreter's teardown, once stdout and stderr are written.
+
+    Tearing down polars' modules and frames costs 30-50 ms after every run, a tenth of a
+    branch-sized check. Nothing is left to do by then: files are written and closed, temporary
+    files removed, and caseload starts no threads or exit handlers. Where a stream cannot be
+    flushed, or the code is not a number, the normal exit says what is wrong.
+    """
+    code = 0 if code is None else code
+    if not isinstance(code, int):
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        return
+    os._exit(code)
+
+
 def main() -> None:
     """Entry point of the installed `caseload` command.
 
@@ -700,6 +719,9 @@ def main() -> None:
     sys.stdout = _Stdout(sys.stdout)
     try:
         app()
+    except SystemExit as exc:
+        _exit_now(exc.code)
+        raise
     except Exception as exc:  # (with --traceback; outside a command, as --version to a full
         # disk; or where stderr itself failed)
         if isinstance(exc, CaseloadError) and not _state["traceback"]:
