@@ -37,6 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
     "summary": {"en": "Summary", "zh": "概况"},
     "clients": {"en": "Clients", "zh": "客户数"},
     "officers": {"en": "Officers on roster (active)", "zh": "客户经理（在岗）"},
+    "roster_officers": {"en": "Officers on roster", "zh": "名单上的客户经理"},
     "over": {"en": "Over the limit", "zh": "超上限"},
     "near": {"en": "Near the limit", "zh": "接近上限"},
     "orphaned": {"en": "Orphaned clients", "zh": "无人管户客户"},

@@ -69,7 +69,8 @@ def _summary(report: CheckReport, lang: str) -> pl.DataFrame:
         [label("report_near_from", lang), None, f"{round(report.near_fraction * 100)}%"],
         [label("report_scope", lang), None, scope],
         [label("clients", lang), s["clients"], None],
-        [label("officers", lang), s["officers"], f"({s['active_officers']})"],
+        [label("roster_officers", lang), s["officers"], None],  # (numbers, not "40 (38)")
+        [label("active_officers", lang), s["active_officers"], None],
         [label("over", lang), s["over"], None],
         [label("near", lang), s["near"], None],
         [label("orphaned", lang), s["orphaned"],
