@@ -109,9 +109,13 @@ class ConfigError(ValueError):
 _RANGES = {"threshold": (1, MAX_LIMIT), "recent_days": (0, MAX_RECENT_DAYS)}  # (grade limits too)
 
 
-def _coerce(key: str, value: object, typ: type, where: str) -> object:
+def _coerce(key: str, value: object, typ: type, where: str, typed: bool = False) -> object:
+    """`value` as `typ`, in range; a `typed` source (TOML) must also give numbers as numbers."""
     if typ is str and not isinstance(value, str):
         raise ConfigError(f"{where}: {key} must be text (in quotes), not {value!r}")
+    if typed and typ in (int, float) and isinstance(value, str):
+        kind = "a whole number" if typ is int else "a number"
+        raise ConfigError(f"{where}: {key} must be {kind} without quotes, not {value!r}")
     if typ is bool or isinstance(value, bool):
         raise ConfigError(f"{where}: {key} must be {typ.__name__}, not {value!r}")
     try:
@@ -152,12 +156,12 @@ def read_config_file(path: str) -> dict[str, object]:
     out: dict[str, object] = {}
     for key, value in data.items():
         if key in PLAIN:
-            out[key] = _coerce(key, value, PLAIN[key][0], path)
+            out[key] = _coerce(key, value, PLAIN[key][0], path, typed=True)
         elif key in TABLES:
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: [{key}] must be a table")
             if key == "grade_limits":
-                out[key] = {str(g): _coerce(f"grade_limits.{g}", v, int, path)
+                out[key] = {str(g): _coerce(f"grade_limits.{g}", v, int, path, typed=True)
                             for g, v in value.items()}
             else:
                 out[key] = {str(c): _coerce(f"{key}.{c}", h, str, path)

@@ -405,10 +405,7 @@ def test_apply_to_a_line_with_one_stray_quote_is_no_internal_error(runner, tmp_p
 # ---------------------------------------------------------------- caseload.toml types
 
 
-@pytest.mark.xfail(reason="arguable: numbers in quotes could be a deliberate leniency, but the "
-                          "file is checked strictly the other way (text must be quoted)",
-                   strict=False)
-def test_a_quoted_number_in_caseload_toml_is_a_wrong_type(runner, tmp_path):
+def test_a_quoted_number_in_caseload_toml_is_a_wrong_type(runner, tmp_path, monkeypatch):
     """Promise: "A wrong key or value stops with exit 2 naming the key and the file".
 
     `threshold = "280"` (text, not a number) is accepted as 280 by `config._coerce` (it calls
@@ -420,3 +417,15 @@ def test_a_quoted_number_in_caseload_toml_is_a_wrong_type(runner, tmp_path):
     code, out, err = _run(runner, "config", "show", "--config", toml)
     _one_line_error(code, err)
     assert "threshold" in err
+    assert "without quotes" in err and str(toml) in err
+    for text, key in (('near_fraction = "0.9"\n', "near_fraction"),
+                      ('[grade_limits]\nA = "250"\n', "grade_limits.A")):
+        toml.write_text(text, encoding="utf-8")
+        code, out, err = _run(runner, "config", "show", "--config", toml)
+        _one_line_error(code, err)
+        assert key in err and "without quotes" in err
+    # the environment has only text: numbers there are read from it, as before
+    monkeypatch.setenv("CASELOAD_THRESHOLD", "280")
+    toml.write_text("threshold = 250\n", encoding="utf-8")
+    code, out, err = _run(runner, "config", "show", "--config", toml)
+    assert code == 0 and "threshold = 280" in out, (out, err)
