@@ -45,7 +45,7 @@ class Plan:
     transfers: pl.DataFrame  # from/to officer (from null off the roster), clients, branches
     officers: pl.DataFrame  # roster with accounts, accounts_after
     branches: pl.DataFrame  # before/after per branch, unplaced, officers needed
-    still_over: pl.DataFrame  # officer_id, excess_left, why
+    still_over: pl.DataFrame  # officer_id, excess_left, why (in the run's language), why_en
     unplaced: pl.DataFrame  # clients that must move but found no receiver: client_id, line, why
     settings: Settings
 
@@ -62,17 +62,16 @@ def make_plan(work: Workload, settings: Settings) -> Plan:
     units, members = _units(work, settings)
     units = _with_fits(work, settings, units)
     over = work.officers.filter("over").select("officer_id", "accounts", "limit")
-    w = words(settings.lang)
-    shed, still_over = _choose_sheds(units, over, w)
+    shed, still_over = _choose_sheds(units, over)
     orphans = units.filter(pl.col("owner").is_null())
     placement, unplaced_units, load = _place(work, settings, orphans, units, shed)
-    placement = _choose_again(work, settings, units, over, shed, placement, load, w)
+    placement = _choose_again(work, settings, units, over, shed, placement, load)
     return _assemble(work, settings, members, units, placement, unplaced_units, still_over)
 
 
 def _choose_again(
     work: Workload, settings: Settings, units: pl.DataFrame, over: pl.DataFrame,
-    tried: list[int], placement: pl.DataFrame, load: dict[str, int], w: dict[str, str],
+    tried: list[int], placement: pl.DataFrame, load: dict[str, int],
 ) -> pl.DataFrame:
     """Officers still over because a household chosen for them found no receiver (each fitted
     some room before any move, not all of them once others took it): choose again from their
@@ -93,7 +92,7 @@ def _choose_again(
         if rest.is_empty():
             break
         rest = _with_fits(work, settings, rest.drop("fits", "fits_branch"), load)
-        again, _ = _choose_sheds(rest, still, w)
+        again, _ = _choose_sheds(rest, still)
         if not again:
             break
         more, _, load = _place(work, settings, rest.clear(), rest, again, load)
@@ -219,7 +218,7 @@ def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame,
 
 
 def _choose_sheds(
-    units: pl.DataFrame, over: pl.DataFrame, w: dict[str, str]
+    units: pl.DataFrame, over: pl.DataFrame
 ) -> tuple[list[int], pl.DataFrame]:
     """Per over-limit officer, the households that leave: fewest clients, then preference.
 
@@ -241,7 +240,7 @@ def _choose_sheds(
         need.join(may_leave, left_on="officer_id", right_on="owner", how="left")
         .with_columns((pl.col("need") - pl.col("may_leave").fill_null(0)).alias("excess_left"))
         .filter(pl.col("excess_left") > 0)
-        .select("officer_id", "excess_left", pl.lit(w["stays"]).alias("why"))
+        .select("officer_id", "excess_left")
         .sort("officer_id")
     )
     # A branch is crossed only where the own branch has no room: an officer whose households
@@ -484,22 +483,17 @@ def _assemble(
     residual = officers.filter("over_after").select(
         "officer_id", (pl.col("accounts_after") - pl.col("limit")).alias("excess_left")
     )
-    w = words(settings.lang)
-    no_room = w["no_room"]
     still_over = (
         residual.join(
-            still_over.select("officer_id", "why", pl.col("excess_left").alias("blocked")),
+            still_over.select("officer_id", pl.col("excess_left").alias("blocked")),
             on="officer_id", how="left",
         )
         .with_columns(
             (pl.col("excess_left") - pl.col("blocked").fill_null(0)).alias("no_room")
         )
-        .with_columns(
-            pl.when(pl.col("why").is_null()).then(pl.lit(no_room))
-            .when(pl.col("no_room") > 0)
-            .then(pl.format(w["both"], pl.col("why"), pl.col("blocked"),
-                            pl.lit(no_room), pl.col("no_room")))
-            .otherwise(pl.col("why")).alias("why")
+        .with_columns(  # (JSON is read by scripts: its sentence is English in any language)
+            _why_still_over(words(settings.lang)).alias("why"),
+            _why_still_over(words("en")).alias("why_en"),
         )
         .sort("officer_id")
     )
@@ -536,9 +530,20 @@ def _assemble(
         .sort(LINE)
     )
     branches = _branch_table(officers, unplaced, still_over, settings)
-    still_over = still_over.select("officer_id", "excess_left", "why")
+    still_over = still_over.select("officer_id", "excess_left", "why", "why_en")
     return Plan(moved=moved, transfers=transfers, officers=officers, branches=branches,
                 still_over=still_over, unplaced=unplaced, settings=settings)
+
+
+def _why_still_over(w: dict[str, str]) -> pl.Expr:
+    """Why an officer stays over: clients that must stay (`blocked`), no room, or both."""
+    return (
+        pl.when(pl.col("blocked").is_null()).then(pl.lit(w["no_room"]))
+        .when(pl.col("no_room") > 0)
+        .then(pl.format(w["both"], pl.lit(w["stays"]), pl.col("blocked"),
+                        pl.lit(w["no_room"]), pl.col("no_room")))
+        .otherwise(pl.lit(w["stays"]))
+    )
 
 
 def _moves(moved: pl.DataFrame, officers: pl.DataFrame, settings: Settings) -> pl.DataFrame:

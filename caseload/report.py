@@ -90,7 +90,8 @@ class CheckReport:
             "officers": self.officer_rows if frames else self.officers,
             "transfers": self.transfer_rows if frames else self.transfers,
             "branches": self.branches,
-            "still_over": self.still_over,
+            "still_over": [{"officer_id": o["officer_id"], "excess_left": o["excess_left"],
+                            "why": o["why_en"]} for o in self.still_over],
             "inputs": [
                 {
                     "path": n.path,

@@ -256,8 +256,6 @@ def test_table_in_a_pipe_carries_no_escape_codes_from_the_exports(tmp_path, runn
     assert "\x1b" not in result.stdout, repr(result.stdout[:400])
 
 
-@pytest.mark.xfail(reason="arguable: README says the planner's sentences follow --lang, but "
-                   "also that JSON values stay English whatever --lang says", strict=False)
 def test_json_is_the_same_whatever_the_language(tmp_path, runner):
     """Promise: "The JSON contract ... Keys are English whatever `--lang` says; cron scripts
     may rely on the fields"; the same input files give byte-identical output.

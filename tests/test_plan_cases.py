@@ -127,7 +127,8 @@ def test_over_officer_without_receivers_stays_over_for_lack_of_room():
     assert plan.moves.is_empty()
     row = plan.still_over.row(0, named=True)
     assert row == {"officer_id": "A", "excess_left": 5,
-                   "why": "no receiver with room within the allowed scope"}
+                   "why": "no receiver with room within the allowed scope",
+                   "why_en": "no receiver with room within the allowed scope"}
     branch = plan.branches.row(0, named=True)
     assert branch["cannot_place"] == 5 and branch["officers_needed"] == 1
 
@@ -208,7 +209,8 @@ def test_only_households_too_big_to_place_left_says_no_room():
     assert plan.moves.is_empty()
     row = plan.still_over.row(0, named=True)
     assert row == {"officer_id": "A", "excess_left": 2,
-                   "why": "no receiver with room within the allowed scope"}
+                   "why": "no receiver with room within the allowed scope",
+                   "why_en": "no receiver with room within the allowed scope"}
     assert plan.branches.row(0, named=True)["cannot_place"] == 2
 
 
