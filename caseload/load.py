@@ -206,8 +206,10 @@ def detect_encoding(p: Path, forced: str | None = None) -> str:
         prefix = head[: exc.start].decode("utf-8", errors="ignore")
         if sum(ch >= "\u0800" for ch in prefix) >= 4:  # Chinese in UTF-8, then something else
             raise _bad_bytes(p, "utf-8", exc.start) from None
-        try:
-            gb = codecs.getincrementaldecoder("gb18030")().decode(head, final=complete)
+        try:  # (the start tells text from binary; bad bytes further on are found, with
+            # their line, as the file is converted)
+            gb = codecs.getincrementaldecoder("gb18030")().decode(
+                head[:_BINARY_SAMPLE], final=complete and len(head) <= _BINARY_SAMPLE)
         except UnicodeDecodeError:
             gb = None
         if gb is None or _looks_binary(gb):
@@ -218,11 +220,14 @@ def detect_encoding(p: Path, forced: str | None = None) -> str:
     return "utf-8"
 
 
+_BINARY_SAMPLE = 65536
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
+
+
 def _looks_binary(text: str) -> bool:
     """Control characters other than tab, CR, LF, FF and a DOS end-of-file mark."""
-    sample = text[:65536]
-    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\f\x1a")
-    return controls > max(2, len(sample) // 200)
+    sample = text[:_BINARY_SAMPLE]
+    return len(_CONTROL.findall(sample)) > max(2, len(sample) // 200)
 
 
 def _bad_bytes(p: Path, encoding: str, byte_offset: int) -> InputError:

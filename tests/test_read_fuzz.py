@@ -231,3 +231,15 @@ def test_a_cell_tidies_alike_by_value_and_by_expression(values, is_id):
     by_expression = pl.DataFrame({"c": values}).select(
         _clean_exprs(["c"], ("c",) if is_id else (), steps))["c"].to_list()
     assert by_expression == [_tidy(v, is_id) for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7f), max_size=400))
+def test_binary_is_told_by_counting_control_characters_as_before(text):
+    """`_looks_binary` counts with one regular expression; it answers as the count per
+    character did (control characters but tab, LF, FF, CR and 0x1A)."""
+    from caseload.load import _looks_binary
+
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\f\x1a")
+    assert _looks_binary(text) == (controls > max(2, len(sample) // 200))
