@@ -1,7 +1,7 @@
 """The typer app: parse options, call the core, pick a renderer, choose the exit code. Nothing else."""
 
-from __future__ import annotations
-
+# (No `from __future__ import annotations` here: typer would evaluate every command's string
+# annotations on every run, 4 ms of a branch-sized check.)
 import dataclasses
 import datetime as dt
 import os
@@ -227,7 +227,7 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
     return out
 
 
-def _resolve(config: Path | None, **flags: object) -> Resolved:
+def _resolve(config: Path | None, **flags: object) -> "Resolved":
     from caseload.config import ConfigError, resolve
 
     try:
@@ -263,7 +263,7 @@ def _as_of(as_of: str | None) -> dt.date:
 def _configure(config: Path | None, threshold: int | None, near: float | None,
                grade: list[str] | None, scope: Scope | None, lang: Lang | None,
                encoding: str | None, mapping: list[str] | None,
-               history: Path | None = None) -> Resolved:
+               history: Path | None = None) -> "Resolved":
     return _resolve(
         config, threshold=threshold, near_fraction=near, grade_limits=_grade_flags(grade),
         scope=scope.value if scope else None, lang=lang.value if lang else None,
@@ -283,8 +283,8 @@ def _lean_allocator(low_memory: bool) -> None:
         os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 
-def _read_options(resolved: Resolved, header_row: int | None, sheet: str | None,
-                  skip: bool, low_memory: bool = False) -> ReadOptions:
+def _read_options(resolved: "Resolved", header_row: int | None, sheet: str | None,
+                  skip: bool, low_memory: bool = False) -> "ReadOptions":
     from caseload.columns import CLIENT_HEADERS, OFFICER_HEADERS
     from caseload.config import ReadOptions
 
@@ -299,7 +299,7 @@ def _read_options(resolved: Resolved, header_row: int | None, sheet: str | None,
                        low_memory=low_memory)
 
 
-def _lang(resolved: Resolved) -> str:
+def _lang(resolved: "Resolved") -> str:
     return str(resolved.values["lang"]) if resolved.values["lang"] else _locale_lang()[0]
 
 
@@ -331,7 +331,7 @@ def _write_json(document: dict) -> None:
     out.write(dumps(document, ascii_only=not _utf8(out)))
 
 
-def _console(stderr: bool = False) -> Console:
+def _console(stderr: bool = False) -> "Console":
     """Plain text when not a terminal (cron mail): no colour codes, width from COLUMNS or 100."""
     from rich.console import Console
 
@@ -441,7 +441,7 @@ def _echo_notes(notes: list[str]) -> None:
     _say(*[f"caseload: note: {note}" for note in notes])
 
 
-def _history_path(resolved: Resolved) -> Path:
+def _history_path(resolved: "Resolved") -> Path:
     from caseload.history import default_path
 
     return Path(str(resolved.values["history"])) if resolved.values["history"] else default_path()
@@ -452,7 +452,7 @@ def _file(path: Path | None) -> list[Path]:
     return [path] if path is not None else []
 
 
-def _settings_file(resolved: Resolved) -> list[Path]:
+def _settings_file(resolved: "Resolved") -> list[Path]:
     """The caseload.toml in force, found or given: an output may not replace it either."""
     return _file(Path(resolved.file) if resolved.file else None)
 

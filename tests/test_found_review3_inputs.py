@@ -11,7 +11,6 @@ import sqlite3
 import types
 
 import polars as pl
-import pytest
 
 from caseload.cli import app
 from tests.conftest import AS_OF, write_file
