@@ -547,8 +547,7 @@ def _head_lines(source: Path) -> list[str]:
         lines.pop()  # cut mid-line
     if lines and lines[-1] == "":
         lines.pop()
-    if lines and "\r" in text:  # one CR off each line's end (CRLF), in C rather than per line
-        lines = ("\n".join(lines) + "\n").replace("\r\n", "\n").split("\n")[:-1]
+    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
     if lines:
         lines[0] = lines[0].removeprefix("\ufeff")
     return lines

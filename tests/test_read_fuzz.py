@@ -243,23 +243,3 @@ def test_binary_is_told_by_counting_control_characters_as_before(text):
     sample = text[:65536]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\f\x1a")
     assert _looks_binary(text) == (controls > max(2, len(sample) // 200))
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["a", ",", "\r", "\n", "\r\n", '"', " ", "\ufeff", "中"]),
-                max_size=60))
-def test_head_lines_split_as_polars_splits(tmp_path_factory, pieces):
-    """`_head_lines` takes one CR off each line's end with string methods; the lines are the
-    ones a split at LF, each stripped of one CR, gives."""
-    from caseload.load import _head_lines
-
-    text = "".join(pieces)
-    path = tmp_path_factory.mktemp("head") / "f.csv"
-    path.write_bytes(text.encode("utf-8"))
-    expected = text.split("\n")
-    if expected and expected[-1] == "":
-        expected.pop()
-    expected = [line[:-1] if line.endswith("\r") else line for line in expected]
-    if expected:
-        expected[0] = expected[0].removeprefix("\ufeff")
-    assert _head_lines(path) == expected
