@@ -243,3 +243,23 @@ def test_binary_is_told_by_counting_control_characters_as_before(text):
     sample = text[:65536]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\f\x1a")
     assert _looks_binary(text) == (controls > max(2, len(sample) // 200))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.text(_CELL_CHARS, max_size=6)), max_size=6),
+                min_size=1, max_size=5),
+       st.lists(st.booleans(), min_size=5, max_size=5))
+def test_few_valued_columns_tidied_together_read_as_each_alone(columns, as_id):
+    """`_tidy_distinct` tidies the distinct values of all few-valued columns in one pass per
+    kind (IDs, the rest) and cuts the result back per column: each column's values must come
+    back in their order, nulls dropped, each tidied as `_tidy` tidies it alone."""
+    from caseload.validate import _tidy, _tidy_distinct
+
+    distinct = {f"c{i}": pl.Series(values, dtype=pl.String) for i, values in enumerate(columns)}
+    ids = tuple(c for i, c in enumerate(distinct) if as_id[i])
+    tidied = _tidy_distinct(distinct, ids)
+    for c, values in distinct.items():
+        was, now = tidied[c]
+        kept = [v for v in values.to_list() if v is not None]
+        assert was.to_list() == kept
+        assert now.to_list() == [_tidy(v, c in ids) for v in kept]
