@@ -263,3 +263,16 @@ def test_few_valued_columns_tidied_together_read_as_each_alone(columns, as_id):
         kept = [v for v in values.to_list() if v is not None]
         assert was.to_list() == kept
         assert now.to_list() == [_tidy(v, c in ids) for v in kept]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", ",", "\r", "\n", "\r\n", '"', " ", "\ufeff", "中", "\x00"]),
+                max_size=40))
+def test_small_files_count_lines_as_polars_counts_them(tmp_path_factory, pieces):
+    """A small file's lines are counted by Python, a big one's by polars (`_count_rows`);
+    reading compares the count with the rows parsed, so both must agree on every file."""
+    from caseload.load import _count_lines, _count_rows
+
+    path = tmp_path_factory.mktemp("lines") / "f.csv"
+    path.write_bytes("".join(pieces).encode("utf-8"))
+    assert _count_lines(path) == _count_rows(path)
