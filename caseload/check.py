@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from caseload.columns import normalise_word
 from caseload.config import ReadOptions, Settings
+from caseload.engines import for_reading, in_memory
 from caseload.errors import InputError, RowProblemsError
 from caseload.load import read_table
 from caseload.plan import Plan, make_plan
@@ -53,7 +54,21 @@ def load_inputs(
     With `read.low_memory`, the client book is read a part at a time and only the clients that
     may move are held (`low_memory`); the limits in `settings` say which those are. With
     `settings`, a book too big for the memory available is read so too, with a note.
+    Small exports are read on the in-memory engine (see `caseload.engines`).
     """
+    with for_reading(officers_path, clients_path):
+        return _load_inputs(officers_path, clients_path, read, officer_read, client_names,
+                            settings)
+
+
+def _load_inputs(
+    officers_path: str | os.PathLike[str],
+    clients_path: str | os.PathLike[str],
+    read: ReadOptions | None,
+    officer_read: ReadOptions | None,
+    client_names: bool,
+    settings: Settings | None,
+) -> Inputs:
     wanted = CLIENT_COLUMNS_FOR_PLANNING + (("client_name",) if client_names else ())
     read = read or ReadOptions()
     switched = None
@@ -140,7 +155,9 @@ def notes_on(work: Workload, settings: Settings) -> list[str]:
     return notes
 
 
+@in_memory()
 def run(inputs: Inputs, settings: Settings) -> Outcome:
+    """Count, plan and report (on the in-memory engine: see `caseload.engines`)."""
     book = inputs.clients
     work = count_workload(inputs.officers.frame, book.frame, settings, book.officer_counts,
                           inputs.officers.left_out_keys, book.book_rows, book.book_branch_ids)

@@ -283,33 +283,6 @@ def _lean_allocator(low_memory: bool) -> None:
         os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 
-SMALL_INPUTS = 32 << 20  # bytes of exports (about 250,000 clients)
-
-
-@contextmanager
-def _engine_for(*inputs: Path):
-    """Small exports (a branch, a county bank) run polars' queries on its in-memory engine.
-
-    Left to choose, polars runs a query on its streaming engine, whose start costs more than
-    it saves on small frames: a branch-sized check is 10% faster in memory, 100,000 clients
-    6%. Bigger exports (and folders of parts) keep polars' choice, which shares a big
-    column's work between the cores.
-    """
-    size = 0
-    for path in inputs:
-        try:
-            size += path.stat().st_size if path.is_file() else SMALL_INPUTS
-        except OSError:
-            size += SMALL_INPUTS
-    if size >= SMALL_INPUTS:
-        yield
-        return
-    import polars as pl
-
-    with pl.Config(engine_affinity="in-memory"):
-        yield
-
-
 def _read_options(resolved: "Resolved", header_row: int | None, sheet: str | None,
                   skip: bool, low_memory: bool = False) -> "ReadOptions":
     from caseload.columns import CLIENT_HEADERS, OFFICER_HEADERS
@@ -425,7 +398,7 @@ def check(
     findings, 2 when the check could not run.
     """
     _lean_allocator(low_memory)
-    with _errors(), _engine_for(officers, clients):
+    with _errors():
         from caseload.check import load_inputs, run
 
         resolved = _configure(config, threshold, near, grade_limit, scope, lang, encoding,
@@ -560,7 +533,7 @@ def plan(
     something cannot be placed (the tables say what and why), 2 when it could not run.
     """
     _lean_allocator(low_memory)
-    with _errors(), _engine_for(officers, clients):
+    with _errors():
         from caseload.check import load_inputs, run
         from caseload.output import check_target, write_frame
         from caseload.plan_file import plan_frame
@@ -614,8 +587,9 @@ def apply(
     With --officers, the officer-name column follows, receivers must be active officers, and
     the new loads are shown against each officer's limit (a hand-edited plan may exceed it).
     """
-    with _errors(), _engine_for(clients, plan_file, *_file(officers)):
+    with _errors():
         from caseload.apply import apply_plan, nothing_written, read_plan
+        from caseload.engines import for_reading
         from caseload.load import read_table
         from caseload.output import atomic_write, check_target
         from caseload.render.table import render_applied
@@ -627,17 +601,18 @@ def apply(
         inputs = [clients, plan_file, *_file(officers), *_settings_file(resolved)]
         target = check_target(out, inputs, force)
         roster = None
-        if officers is not None:
-            roster_read = dataclasses.replace(read, header_row=None)  # (as check reads it)
-            roster_raw = read_table(officers, "officers", roster_read)
-            _echo_notes(roster_raw.notes)  # (e.g. merged cells of a workbook roster)
-            try:
-                roster = validate_officers(roster_raw, skip_bad_rows).frame
-            except RowProblemsError as exc:
-                raise nothing_written(exc) from None
-        plan_rows = read_plan(plan_file)
-        applied = apply_plan(clients, plan_rows, str(plan_file), roster, read,
-                             resolved.settings(dt.date.today()))
+        with for_reading(clients, plan_file, officers):
+            if officers is not None:
+                roster_read = dataclasses.replace(read, header_row=None)  # (as check reads it)
+                roster_raw = read_table(officers, "officers", roster_read)
+                _echo_notes(roster_raw.notes)  # (e.g. merged cells of a workbook roster)
+                try:
+                    roster = validate_officers(roster_raw, skip_bad_rows).frame
+                except RowProblemsError as exc:
+                    raise nothing_written(exc) from None
+            plan_rows = read_plan(plan_file)
+            applied = apply_plan(clients, plan_rows, str(plan_file), roster, read,
+                                 resolved.settings(dt.date.today()))
         atomic_write(target, applied.data)
         _echo_notes(applied.notes)
         render_applied(applied, roster, str(target), _console(), _lang(resolved))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from caseload.columns import RISK_NAMES_ZH
+from caseload.engines import in_memory
 from caseload.load import LINE
 from caseload.plan import Plan
 from caseload.privacy import masked
@@ -18,6 +19,7 @@ PLAN_FILE_COLUMNS = (
 )
 
 
+@in_memory()
 def plan_frame(plan: Plan, book: pl.DataFrame | None = None, show_personal: bool = False,
                parts: list[tuple[str, int]] | None = None, lang: str = "en") -> pl.DataFrame:
     """The moves as a branch head reviews them; with the book, client names (masked by default).

@@ -127,3 +127,21 @@ def test_a_chinese_plan_names_risk_classes_in_chinese_and_apply_still_reads_it(r
     done = runner.invoke(app, ["apply", ZH[1], str(tmp_path / "moves-zh.csv"),
                                "--out", str(tmp_path / "after.csv")])
     assert done.exit_code == 0, done.output
+
+
+def test_the_engine_polars_runs_on_changes_no_output(runner, tmp_path, monkeypatch):
+    """Small exports are read on polars' in-memory engine, big ones on polars' own choice
+    (`caseload.engines`); the same files must give the same JSON and plan either way."""
+    from caseload import engines
+    from caseload.cli import app
+
+    def outputs(name: str) -> tuple[str, bytes]:
+        plan = tmp_path / f"{name}.csv"
+        check = runner.invoke(app, ["check", *ZH, "--as-of", AS_OF, "-f", "json"])
+        made = runner.invoke(app, ["plan", *ZH, "--as-of", AS_OF, "--out", str(plan)])
+        assert check.exit_code == made.exit_code == 1, check.stderr + made.stderr
+        return check.stdout, plan.read_bytes()
+
+    small = outputs("small")
+    monkeypatch.setattr(engines, "SMALL_INPUTS", 0)  # as if big: polars chooses
+    assert outputs("big") == small
