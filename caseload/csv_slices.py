@@ -43,6 +43,7 @@ from caseload.load import (
     _read_text,
     csv_options,
     detect_encoding,
+    head_needed,
 )
 from caseload.transcode import BadBytes, to_utf8_file
 
@@ -94,7 +95,7 @@ def _where_to_cut(
 ) -> tuple[bytes, list[tuple[int, int]]] | None:
     """The header's bytes and the cuts (offset, lines before it); None: read the file whole."""
     try:
-        header = _choose_header(_header_candidates(_head_lines(source), options, p), kind,
+        header = _choose_header(_header_candidates(_head_lines(source, head_needed(options)), options, p), kind,
                                 options, p, "line", encoding, wanted)
         options = csv_options(header, len(header.cells))
         # (every cell parsed, none kept: what polars refuses in a whole read, Python's csv

@@ -546,10 +546,21 @@ def _ascii_before(p: Path, offset: int) -> bool:
     return True
 
 
-def _head_lines(source: Path) -> list[str]:
-    """The first physical lines, split at ``\\n`` as polars splits them."""
+def _head_lines(source: Path, upto: int | None = None) -> list[str]:
+    """The first physical lines (at most `upto`), split at ``\\n`` as polars splits them.
+
+    Header detection needs a few dozen lines; decoding a megabyte of Chinese text for them
+    cost more than the rest of reading a branch's export.
+    """
     with source.open("rb") as fh:
         raw = fh.read(SNIFF_BYTES)
+    end = -1
+    for _ in range(upto or 0):
+        end = raw.find(b"\n", end + 1)
+        if end < 0:
+            break
+    if upto and end >= 0:  # (whole lines only: no character cut)
+        raw = raw[: end + 1]
     try:
         text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=len(raw) < SNIFF_BYTES)
     except UnicodeDecodeError:
@@ -563,6 +574,12 @@ def _head_lines(source: Path) -> list[str]:
     if lines:
         lines[0] = lines[0].removeprefix("\ufeff")
     return lines
+
+
+def head_needed(options: ReadOptions) -> int:
+    """Lines header detection looks at: the search, or the given row, and a header cell's line
+    breaks (see `_header_candidates`)."""
+    return max(HEADER_SEARCH_LINES, options.header_row or 0) + 6
 
 
 def _header_candidates(
@@ -596,7 +613,9 @@ def _read_text(
     p: Path, source: Path, encoding: str, kind: str, options: ReadOptions,
     wanted: Iterable[str] | None,
 ) -> RawTable:
-    head = _head_lines(source)
+    head = _head_lines(source, head_needed(options))
+    if not any(line.strip() for line in head):
+        head = _head_lines(source)  # (blank so far: blank all through?)
     if not any(line.strip() for line in head):
         raise InputError(p, "is empty (only blank lines)")
     if len(head) == 1 and head[0].count("\r") > 1:

@@ -214,3 +214,16 @@ def test_random_layouts_keep_line_numbers(tmp_path, parts, title_lines, newline,
     if not end_newline:
         b.text = b.text[: -len(newline)]
     check_lines(write(tmp_path, b, encoding, "r.csv"), b.expected)
+
+
+@pytest.mark.parametrize(("tail", "message"), [
+    ("", "is empty (only blank lines)"),
+    ("client_id,officer_id\r\nC1,01\r\n", "no header in the first 30 lines"),
+])
+def test_blank_lines_past_the_header_search_are_still_looked_at(tmp_path, tail, message):
+    """Header detection decodes only the lines it searches; a file blank that far is read
+    further before it is called empty (a header on line 41 is not found, as before)."""
+    path = tmp_path / "c.csv"
+    path.write_bytes(("\r\n" * 40 + tail).encode("utf-8"))
+    with pytest.raises(Exception, match=message.replace("(", r"\(").replace(")", r"\)")):
+        read_table(path, "clients")
