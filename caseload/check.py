@@ -155,7 +155,7 @@ def notes_on(work: Workload, settings: Settings) -> list[str]:
     return notes
 
 
-@in_memory()
+@in_memory
 def run(inputs: Inputs, settings: Settings) -> Outcome:
     """Count, plan and report (on the in-memory engine: see `caseload.engines`)."""
     book = inputs.clients

@@ -722,7 +722,11 @@ def main() -> None:
     try:
         app()
     except SystemExit as exc:
-        _exit_now(exc.code)
+        # click ends `--help` or `--version` to a reader gone away (`| head`) with exit 1, our
+        # "findings", and marks stdout so; it is exit 2 here, as for the commands
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _quiet_stdout()
+            raise SystemExit(EXIT_ERROR) from None
         raise
     except Exception as exc:  # (with --traceback; outside a command, as --version to a full
         # disk; or where stderr itself failed)
@@ -736,5 +740,16 @@ def main() -> None:
         raise SystemExit(getattr(exc, "exit_code", EXIT_ERROR)) from None
 
 
+def entry() -> None:
+    """The installed `caseload` command: `main`, then the process ends without the
+    interpreter's teardown (`_exit_now`). A program calling `main` itself gets its
+    SystemExit, as from any command-line entry point."""
+    try:
+        main()
+    except SystemExit as exc:
+        _exit_now(exc.code)
+        raise
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

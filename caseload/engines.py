@@ -11,16 +11,30 @@ reading stays as fast as polars' choice makes it. The answers are the same on ei
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import polars as pl
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 SMALL_INPUTS = 32 << 20  # bytes of exports (about 250,000 clients)
 
 
-def in_memory() -> pl.Config:
-    """Queries inside run on the in-memory engine (a context manager, or a decorator)."""
-    return pl.Config(engine_affinity="in-memory", apply_on_context_enter=True)
+def in_memory(function: Callable[P, R]) -> Callable[P, R]:
+    """`function`'s queries run on the in-memory engine; the caller's polars settings are
+    as they were afterwards (a fresh `pl.Config` per call: one made at import would restore
+    the settings of that moment)."""
+
+    @functools.wraps(function)
+    def in_memory_engine(*args: P.args, **kwargs: P.kwargs) -> R:
+        with pl.Config(engine_affinity="in-memory"):
+            return function(*args, **kwargs)
+
+    return in_memory_engine
 
 
 def for_reading(*inputs: str | os.PathLike[str] | None) -> pl.Config:
@@ -33,4 +47,4 @@ def for_reading(*inputs: str | os.PathLike[str] | None) -> pl.Config:
         except OSError:
             size += SMALL_INPUTS
     engine = "in-memory" if size < SMALL_INPUTS else "auto"
-    return pl.Config(engine_affinity=engine, apply_on_context_enter=True)
+    return pl.Config(engine_affinity=engine)

@@ -19,7 +19,7 @@ PLAN_FILE_COLUMNS = (
 )
 
 
-@in_memory()
+@in_memory
 def plan_frame(plan: Plan, book: pl.DataFrame | None = None, show_personal: bool = False,
                parts: list[tuple[str, int]] | None = None, lang: str = "en") -> pl.DataFrame:
     """The moves as a branch head reviews them; with the book, client names (masked by default).
