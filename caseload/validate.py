@@ -231,7 +231,8 @@ def _clean_tests(columns: list[str], ids: tuple[str, ...]) -> dict[str, pl.Expr]
     for c in columns:
         col = pl.col(c)
         tests[f"w:{c}"] = col.str.len_bytes() != col.str.len_chars()  # any non-ASCII
-        tests[f"s:{c}"] = col.str.contains(r"^\s|\s$")
+        # (a space at either end: what stripping shortens; a third cheaper than `^\s|\s$`)
+        tests[f"s:{c}"] = col.str.strip_chars().str.len_bytes() != col.str.len_bytes()
         tests[f"e:{c}"] = col == ""
         if c in ids:  # (after a space, `s` says so, and both are looked at anyway)
             tests[f"g:{c}"] = col.str.starts_with("=") | col.str.starts_with("'")

@@ -276,3 +276,14 @@ def test_small_files_count_lines_as_polars_counts_them(tmp_path_factory, pieces)
     path = tmp_path_factory.mktemp("lines") / "f.csv"
     path.write_bytes("".join(pieces).encode("utf-8"))
     assert _count_lines(path) == _count_rows(path)
+
+
+def test_a_space_at_either_end_is_told_as_the_pattern_told_it():
+    """Validation asks whether a cell has a space at either end by stripping it (cheaper
+    than the pattern `^\\s|\\s$` it replaced); both must agree on every kind of space."""
+    from caseload.validate import _clean_tests
+
+    chars = [chr(i) for i in range(0x3100)] + ["\u205f", "\ufeff", "\u200b", "\u180e"]
+    frame = pl.DataFrame({"c": [f"{c}a" for c in chars] + [f"a{c}" for c in chars] + chars})
+    told = frame.select(_clean_tests(["c"], ())["s:c"]).to_series()
+    assert told.to_list() == frame.select(pl.col("c").str.contains(r"^\s|\s$")).to_series().to_list()
