@@ -65,7 +65,8 @@ def make_plan(work: Workload, settings: Settings) -> Plan:
     shed, still_over = _choose_sheds(units, over)
     orphans = units.filter(pl.col("owner").is_null())
     placement, unplaced_units, load = _place(work, settings, orphans, units, shed)
-    placement = _choose_again(work, settings, units, over, shed, placement, load)
+    if not set(shed).isdisjoint(unplaced_units):
+        placement = _choose_again(work, settings, units, over, shed, placement, load)
     return _assemble(work, settings, members, units, placement, unplaced_units, still_over)
 
 
@@ -78,7 +79,10 @@ def _choose_again(
     households not yet tried, against the room left, and place those; until nothing more moves.
 
     Rare on real books (a few officers), so it loops over rounds, each with the expressions of
-    the first.
+    the first. Only a round whose households were not all placed can leave something to do:
+    an officer still over after all his chosen households left had them chosen from every one
+    that fitted a receiver before any move (`_choose_sheds` takes them all when they fall
+    short), and room only shrinks as receivers take clients.
     """
     tried = list(tried)
     for _ in range(ROUNDS):
@@ -95,11 +99,13 @@ def _choose_again(
         again, _ = _choose_sheds(rest, still)
         if not again:
             break
-        more, _, load = _place(work, settings, rest.clear(), rest, again, load)
+        more, left, load = _place(work, settings, rest.clear(), rest, again, load)
         tried += again
         if more.is_empty():
             break
         placement = pl.concat([placement, more])
+        if not left:
+            break
     return placement
 
 
