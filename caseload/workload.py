@@ -156,29 +156,40 @@ def count_workload(
     return Workload(officers=roster, movable=movable, summary=summary, book=clients,
                     branch_column=key, only_branch=only_branch, one_branch=single,
                     held=int(listed.filter(unknown & held)["accounts"].sum()),
-                    lost_zeros=_lost_zeros(listed.filter(unknown), roster),
-                    roster_lost_zeros=_lost_zeros(listed.filter(unknown), roster, roster_lost=True))
+                    **_lost_zeros(listed.filter(unknown), roster))
 
 
-def _lost_zeros(unknown: pl.DataFrame, roster: pl.DataFrame, roster_lost: bool = False) -> int:
-    """Clients whose unknown staff number is a roster number without its leading zeros.
+def _lost_zeros(unknown: pl.DataFrame, roster: pl.DataFrame) -> dict[str, int]:
+    """Clients whose unknown staff number is a roster number without its leading zeros
+    (`lost_zeros`), or with zeros the roster's number lost (`roster_lost_zeros`).
 
     A staff-number column formatted as a number in Excel turns 00456 into 456; such clients
-    count as not on the roster, which is right for the file but worth saying. With
-    `roster_lost`, the other way round: the client export has 00456, the roster 456. In a
+    count as not on the roster, which is right for the file but worth saying. In a
     province-wide export the numbers are compared within each bank (`bank/00456`).
     """
+    if unknown.is_empty():
+        return {"lost_zeros": 0, "roster_lost_zeros": 0}
     banks = roster["bank"].is_not_null().any()
     bank = pl.col("officer_id").str.extract(r"^([^/]*/)", 1).fill_null("") if banks else pl.lit("")
     number = pl.col("officer_id").str.replace(r"^[^/]*/", "") if banks else pl.col("officer_id")
     digits = number.str.contains(r"^\d+$")
     bare = pl.concat_str([bank, number.str.strip_chars_start("0")]).alias("bare")
     length = number.str.len_bytes()
-    on_roster = roster.filter(digits).select(bare, length.alias("roster_length"))
-    found = unknown.filter(digits).with_columns(bare).join(on_roster, on="bare", how="inner")
-    shorter = (length > pl.col("roster_length")) if roster_lost else (
-        length < pl.col("roster_length"))
-    return int(found.filter(shorter).unique("officer_id")["accounts"].sum())
+    on_roster = roster.lazy().filter(digits).select(bare, length.alias("roster_length"))
+    per_officer = (  # (one query: each unknown number counted once, whatever it matched)
+        unknown.lazy().filter(digits).select("officer_id", "accounts", bare, length.alias("length"))
+        .join(on_roster, on="bare", how="inner")
+        .group_by("officer_id").agg(
+            pl.col("accounts").first(),
+            (pl.col("length") < pl.col("roster_length")).any().alias("lost"),
+            (pl.col("length") > pl.col("roster_length")).any().alias("roster_lost"),
+        )
+    )
+    lost, roster_lost = per_officer.select(
+        pl.col("accounts").filter("lost").sum().alias("lost"),
+        pl.col("accounts").filter("roster_lost").sum().alias("roster_lost"),
+    ).collect().row(0)
+    return {"lost_zeros": int(lost or 0), "roster_lost_zeros": int(roster_lost or 0)}
 
 
 def _held(left_out: list[str]) -> pl.Expr:
