@@ -93,7 +93,7 @@ def _choose_again(
         ).filter(pl.col("accounts") > pl.col("limit")).select("officer_id", "accounts", "limit")
         rest = units.filter(pl.col("owner").is_in(still["officer_id"].implode())
                             & ~pl.col("uid").is_in(tried))
-        if rest.is_empty():
+        if rest.is_empty() or not _room_for(rest, work, settings, load):
             break
         rest = _with_fits(work, settings, rest.drop("fits", "fits_branch"), load)
         again, _ = _choose_sheds(rest, still)
@@ -107,6 +107,27 @@ def _choose_again(
         if not left:
             break
     return placement
+
+
+def _room_for(rest: pl.DataFrame, work: Workload, settings: Settings,
+              load: dict[str, int]) -> bool:
+    """Whether some receiver within reach has room for the smallest of `rest`'s households.
+
+    Within a branch only (the default scope), a household reaches the receivers of its own
+    branches, so a full branch ends the rounds here without a `_with_fits` pass. Wider scopes
+    are left to `_with_fits`. (Loops over the branch's officers and the households of officers
+    still over: a few dozen.)
+    """
+    if settings.scope != "branch":
+        return True
+    reach = {b for b in rest["unit_branch"].to_list() if b != _NO_BRANCH}
+    for members in rest["branches"].drop_nulls().to_list():
+        reach.update(members)
+    receivers = work.officers.filter(
+        (pl.col("status") == "active") & ~pl.col("over") & pl.col("branch_key").is_in(list(reach))
+    ).select("officer_id", "limit", "accounts")
+    room = max((cap - load.get(oid, held) for oid, cap, held in receivers.rows()), default=0)
+    return room >= int(rest["size"].min())
 
 
 # ---------------------------------------------------------------- units (households)
