@@ -706,7 +706,7 @@ def _exit_now(code: object) -> None:
 
 
 def main() -> None:
-    """Entry point of the installed `caseload` command.
+    """The command line with its stream handling (the installed command runs it by `entry`).
 
     Streams a cron job or a script may hand over closed (`2>&-`) go nowhere, and every
     stream replaces characters its encoding lacks (a Latin-1 console): never a crash. An

@@ -95,8 +95,9 @@ def _where_to_cut(
 ) -> tuple[bytes, list[tuple[int, int]]] | None:
     """The header's bytes and the cuts (offset, lines before it); None: read the file whole."""
     try:
-        header = _choose_header(_header_candidates(_head_lines(source, head_needed(options)), options, p), kind,
-                                options, p, "line", encoding, wanted)
+        top = _head_lines(source, head_needed(options))
+        header = _choose_header(_header_candidates(top, options, p), kind, options, p, "line",
+                                encoding, wanted)
         options = csv_options(header, len(header.cells))
         # (every cell parsed, none kept: what polars refuses in a whole read, Python's csv
         # module reads, and then it must read every slice too)
