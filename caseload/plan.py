@@ -56,6 +56,7 @@ class Plan:
 
 
 ROUNDS = 8  # choosing again after placing: each round places more, or the plan is done
+_RECEIVES = (pl.col("status") == "active") & ~pl.col("over")  # who may take clients
 
 
 def make_plan(work: Workload, settings: Settings) -> Plan:
@@ -124,7 +125,7 @@ def _room_for(rest: pl.DataFrame, work: Workload, settings: Settings,
     for members in rest["branches"].drop_nulls().to_list():
         reach.update(members)
     receivers = work.officers.filter(
-        (pl.col("status") == "active") & ~pl.col("over") & pl.col("branch_key").is_in(list(reach))
+        _RECEIVES & pl.col("branch_key").is_in(list(reach))
     ).select("officer_id", "limit", "accounts")
     room = max((cap - load.get(oid, held) for oid, cap, held in receivers.rows()), default=0)
     return room >= int(rest["size"].min())
@@ -205,7 +206,7 @@ def _with_fits(work: Workload, settings: Settings, units: pl.DataFrame,
     if load is not None:
         roster = roster.with_columns(pl.col("officer_id").replace_strict(
             load, default=pl.col("accounts"), return_dtype=pl.Int64).alias("accounts"))
-    room = roster.filter((pl.col("status") == "active") & ~pl.col("over")).select(
+    room = roster.filter(_RECEIVES).select(
         pl.col("branch_key").fill_null(_NO_BRANCH), (pl.col("limit") - pl.col("accounts"))
         .alias("room"), "bank",
     )
@@ -353,7 +354,7 @@ def _place(
     (another round's) where given; their loads after are returned.
     """
     roster = work.officers
-    receivers = roster.filter((pl.col("status") == "active") & ~pl.col("over")).select(
+    receivers = roster.filter(_RECEIVES).select(
         "officer_id", "accounts", "limit", pl.col("branch_key").fill_null(_NO_BRANCH), "bank",
     ).sort("officer_id")
     ids = receivers["officer_id"].to_list()
