@@ -56,9 +56,12 @@ def main(argv: list[str] | None = None) -> int:
                      else ["--out", str(tmp / "moves.csv"), "--force"])
             stem = args.out / f"profile-{command}-{args.clients}"
             session = stem.with_suffix(".pyisession")
+            # (through `main`, not `python -m caseload.cli`: the installed command ends the
+            # process at once, before pyinstrument could write its session)
             subprocess.run(
                 [sys.executable, "-m", "pyinstrument", "-i", str(args.interval),
-                 "-r", "pyisession", "-o", str(session), "-m", "caseload.cli",
+                 "-r", "pyisession", "-o", str(session), "-c",
+                 "import sys; from caseload.cli import main; sys.argv[0] = 'caseload'; main()",
                  command, o, c, "--as-of", AS_OF, *extra],
                 env=env, cwd=NEUTRAL_CWD, stdout=subprocess.DEVNULL, check=False,
             )
