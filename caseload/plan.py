@@ -407,18 +407,18 @@ def _place_level(
     # members' branches, the first one first)
     if level == "all":
         pool_of_officer = {oid: bank_of[oid] or "*" for oid in load}
-        pools_of_unit = [[bank or "*"] for _, _, _, bank, _ in queue]
+        pools_of_unit = [(bank or "*",) for _, _, _, bank, _ in queue]
     elif level == "branch":
         pool_of_officer = {oid: branch_of[oid] if branch_of[oid] != _NO_BRANCH else None
                            for oid in load}
         pools_of_unit = [
-            ([first] if first != _NO_BRANCH else [])
-            + ([b for b in members if b != first] if members else [])
+            (first,) if not members else
+            ((first,) if first != _NO_BRANCH else ()) + tuple(b for b in members if b != first)
             for _, _, first, _, members in queue
         ]
     else:
         pool_of_officer = {oid: region_of_branch.get(branch_of[oid]) for oid in load}
-        pools_of_unit = [[region_of_branch.get(b)] for _, _, b, _, _ in queue]
+        pools_of_unit = [(region_of_branch.get(b),) for _, _, b, _, _ in queue]
     pools: dict[str, list[tuple[float, int, str, int]]] = {}
     for oid, current in load.items():
         key, cap = pool_of_officer[oid], limit[oid]
@@ -428,14 +428,16 @@ def _place_level(
         heapq.heapify(heap)
     waiting = []
     uids, receivers, levels = placed
-    replace, pop = heapq.heapreplace, heapq.heappop
+    placed_before = len(uids)
+    replace, pop, get = heapq.heapreplace, heapq.heappop, pools.get
     for unit, keys in zip(queue, pools_of_unit, strict=True):
         oid = None
+        size = unit[1]
         for key in keys:
-            heap = pools.get(key)
+            heap = get(key)  # (a branch-less household's `_NO_BRANCH` has no pool)
             if not heap:
                 continue
-            if unit[1] == 1:  # nearly every household: the least loaded has room (inline,
+            if size == 1:  # nearly every household: the least loaded has room (inline,
                 _, current, oid, cap = heap[0]  # not a call of `_take` per client)
                 current += 1
                 if current < cap:
@@ -444,14 +446,14 @@ def _place_level(
                     pop(heap)
                 load[oid] = current
                 break
-            if (oid := _take(heap, unit[1], load)) is not None:
+            if (oid := _take(heap, size, load)) is not None:
                 break
         if oid is None:
             waiting.append(unit)
         else:
             uids.append(unit[0])
             receivers.append(oid)
-            levels.append(level)
+    levels += [level] * (len(uids) - placed_before)
     return waiting
 
 
@@ -586,15 +588,20 @@ def _moves(moved: pl.DataFrame, officers: pl.DataFrame, settings: Settings) -> p
         pl.col("accounts_after").alias("from_after"), pl.col("limit").alias("from_limit"),
     )
     named = branch_names(officers)  # (a reason names branches as people read them)
+    kept = "left"  # (sorted once, while narrow; each join keeps that order)
     return (
-        moved.join(from_info, on="officer_id", how="left")
-        .join(to_info, on="to_officer_id", how="left")
+        moved.select(
+            "client_id", LINE, "officer_id", "to_officer_id", "branch_key", "to_branch_key",
+            "group_id", "orphan", "balance", "risk_class", "assigned_since", "crosses_branch",
+            "size", "recent", "level", "unit_branch",
+        ).sort(LINE)
+        .join(from_info, on="officer_id", how="left", maintain_order=kept)
+        .join(to_info, on="to_officer_id", how="left", maintain_order=kept)
         .join(named.rename({"branch_key": "unit_branch", "branch_name": "home_name"}),
-              on="unit_branch", how="left")
+              on="unit_branch", how="left", maintain_order=kept)
         .join(named.rename({"branch_key": "to_branch_key", "branch_name": "to_name"}),
-              on="to_branch_key", how="left")
+              on="to_branch_key", how="left", maintain_order=kept)
         .with_columns(_reason(settings).alias("reason"))
-        .sort(LINE)
         .select(
             "client_id", LINE, pl.col("officer_id").alias("from_officer_id"), "to_officer_id",
             "branch_key", "to_branch_key", "group_id", "orphan", "from_before", "from_after",

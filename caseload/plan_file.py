@@ -38,7 +38,8 @@ def plan_frame(plan: Plan, book: pl.DataFrame | None = None, show_personal: bool
         # trim and mask after the join: the moved clients, not the whole book
         name = pl.col("client_name").str.strip_chars()
         moves = masked(
-            moves.join(book.select(LINE, "client_name"), on=LINE, how="left")
+            moves.join(book.select(LINE, "client_name"), on=LINE, how="left",
+                       maintain_order="left")
             .with_columns(pl.when(name != "").then(name).alias("client_name")),
             show=show_personal,
         )
@@ -55,20 +56,20 @@ def plan_frame(plan: Plan, book: pl.DataFrame | None = None, show_personal: bool
                                                     return_dtype=pl.Int64)).alias("source_line"),
         ]
         columns.insert(columns.index("source_line"), "source_file")
+    kept = "left"  # (the moves' order, the export's: each join keeps it)
     return (
         moves
         .join(names.rename({"officer_id": "from_officer_id", "name": "from_officer_name"}),
-              on="from_officer_id", how="left")
+              on="from_officer_id", how="left", maintain_order=kept)
         .join(names.rename({"officer_id": "to_officer_id", "name": "to_officer_name"}),
-              on="to_officer_id", how="left")
-        .join(branches, on="branch_key", how="left")
+              on="to_officer_id", how="left", maintain_order=kept)
+        .join(branches, on="branch_key", how="left", maintain_order=kept)
         .join(branches.rename({"branch_key": "to_branch_key", "branch_name": "to_branch"}),
-              on="to_branch_key", how="left")
+              on="to_branch_key", how="left", maintain_order=kept)
         .with_columns(
             branch_shown("branch_name", "branch_key").alias("branch"),
             branch_shown("to_branch", "to_branch_key").alias("to_branch"),
             *source,
         )
-        .sort(LINE)
         .select(columns)
     )
