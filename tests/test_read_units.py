@@ -321,6 +321,16 @@ def test_values_are_typed(tmp_path):
     assert f["pinned"].to_list() == [True, False, False, True]
 
 
+def test_balances_grouped_by_commas_throughout_are_read(tmp_path):
+    """A column where every balance has thousands commas (Excel's number format) and nothing
+    else odd: the plain first reading leaves them all to the lenient one, which reads each."""
+    p = book(tmp_path, "客户号,管户客户经理工号,贷款余额", [
+        'C1,00101,"1,234.50"', 'C2,00101,"12,000"', 'C3,00101,"1,234,567.89"', "C4,00101,-7.5",
+    ])
+    f = validate_clients(read_table(p, "clients")).frame
+    assert f["balance"].to_list() == [1234.5, 12000.0, 1234567.89, -7.5]
+
+
 @pytest.mark.parametrize("balance", ["12.000,00", "1,23,4", "1e5", "nan", "inf", "--5", "五千"])
 def test_doubtful_money_is_a_problem(tmp_path, balance):
     p = book(tmp_path, "客户号,管户客户经理工号,贷款余额", [f'C1,00101,"{balance}"'])
