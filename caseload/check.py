@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from caseload.columns import normalise_word
@@ -78,19 +79,21 @@ def _load_inputs(
         if (switched := too_big(clients_path)) is not None:
             read = dataclasses.replace(read, low_memory=True)
     officer_read = officer_read or dataclasses.replace(read, header_row=None, sheet=None)
-    officers_raw = read_table(officers_path, "officers", officer_read)
-    roster_headers = officers_raw.headers
     clients_raw = None
-    if not read.low_memory:
-        clients_raw = read_table(clients_path, "clients", read, wanted=wanted)
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        # The roster is read and validated while polars parses the book (its own work is
+        # mostly Python, which the parse leaves free); its errors come first, as if read first.
+        roster = beside.submit(_roster, officers_path, officer_read, read.skip_bad_rows)
+        if not read.low_memory:
+            try:
+                clients_raw = read_table(clients_path, "clients", read, wanted=wanted)
+            except BaseException:
+                roster.result()
+                raise
+        roster_headers, officers, officer_problems = roster.result()
+    if clients_raw is not None:
         _same_bank_columns(roster_headers, clients_raw.headers, officers_path, clients_path)
-    problems: list[RowProblemsError] = []
-    officers = None
-    try:
-        officers = validate_officers(officers_raw, read.skip_bad_rows)
-    except RowProblemsError as exc:
-        problems.append(exc)
-    del officers_raw
+    problems: list[RowProblemsError] = [officer_problems] if officer_problems else []
     try:
         if clients_raw is not None:
             clients = validate_clients(clients_raw, read.skip_bad_rows)
@@ -113,6 +116,17 @@ def _load_inputs(
             "; ".join(p.message for p in problems), [d for p in problems for d in p.details]
         )
     return Inputs(officers, clients)
+
+
+def _roster(
+    path: str | os.PathLike[str], read: ReadOptions, skip_bad_rows: bool
+) -> tuple[dict[str, str], Validated | None, RowProblemsError | None]:
+    """The roster's headers, and the roster validated or its row problems."""
+    raw = read_table(path, "officers", read)
+    try:
+        return raw.headers, validate_officers(raw, skip_bad_rows), None
+    except RowProblemsError as exc:
+        return raw.headers, None, exc
 
 
 def _same_bank_columns(
