@@ -21,6 +21,20 @@ def test_problems_of_both_files_are_reported_together(runner, tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_an_unreadable_roster_is_named_first_though_read_beside_the_book(runner, tmp_path):
+    """The roster is read in a thread while the book is parsed: when both files cannot be
+    read, the error is still the roster's, as when it was read first."""
+    o, c = write_exports(tmp_path, "", "client_id,officer_id\nC1,001\n")
+    c.write_bytes(b"PK\x03\x04 not really a workbook")
+    result = runner.invoke(app, ["check", str(o), str(c)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"caseload: error: {o}: "), result.stderr
+    assert str(c) not in result.stderr and "Traceback" not in result.output
+    o.write_text("officer_id,name,branch\n001,甲,B1\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(o), str(c)])
+    assert result.exit_code == 2 and str(c) in result.stderr  # (the book's own error then)
+
+
 def test_header_row_applies_to_clients_only(runner, tmp_path):
     o, c = write_exports(
         tmp_path,
