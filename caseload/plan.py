@@ -253,8 +253,10 @@ def _choose_sheds(
     Only households that fit some receiver are chosen; what cannot leave for lack of room is
     reported as such by `_assemble`, what cannot leave because it must stay is said here.
 
-    Households are in preference order (`uid`: settled before recent, then shortest
-    relationship, smallest balance). Where the preferred ones add up to exactly the excess,
+    Households are in preference order (settled before recent, staying in their branch before
+    crossing, then by `uid`: shortest relationship, smallest balance). The fewest clients come
+    first: a household that must cross leaves where it alone makes the excess and one that
+    stays would move more. Where the preferred ones add up to exactly the excess,
     they are the answer (`pick_min_sum` would choose the same); that is nearly every officer
     and is settled by expressions. The rest go through `pick_min_sum`.
     """
@@ -271,12 +273,12 @@ def _choose_sheds(
         .select("officer_id", "excess_left")
         .sort("officer_id")
     )
-    # A branch is crossed only where the own branch has no room: an officer whose households
-    # that fit a receiver of its branch cover the excess chooses among those alone.
-    in_branch = pl.col("size").filter(pl.col("fits_branch")).sum().over("owner")
-    candidates = own.filter("fits").filter(
-        pl.col("fits_branch") | (in_branch < pl.col("need"))
-    ).sort("uid").with_columns(
+    # Of choices moving as many clients, households with room in their own branch go before
+    # those that must cross to find it (rule 1: crossing only where the own branch has no
+    # room), after settled before recent (rule 4); then the households' own order (`uid`).
+    candidates = own.filter("fits").sort(
+        ["owner", "recent", "fits_branch", "uid"], descending=[False, False, True, False]
+    ).with_columns(
         (pl.col("size").cum_sum().over("owner") - pl.col("size")).alias("before"),
         pl.col("size").sum().over("owner").alias("total"),
     )

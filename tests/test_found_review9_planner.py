@@ -161,9 +161,6 @@ def test_an_officer_said_to_lack_room_has_no_movable_household_that_fits(case):
 # ---------------------------------------------------------------- arguable: the objective
 
 
-@pytest.mark.xfail(reason="arguable: README rule 1 lets a client cross where *its own* branch "
-                          "has no room; the planner reads 'own branch' as the officer's and "
-                          "prefers staying in it to moving fewer clients", strict=True)
 def test_two_clients_move_where_one_single_client_would_do():
     """What a branch head sees (scope region): officer O in branch 0 (limit 3) is one over.
     His clients: a household of two in branch 0 and a single client s recorded in branch 1
@@ -177,6 +174,9 @@ def test_two_clients_move_where_one_single_client_would_do():
     Probable cause: `_choose_sheds` restricts an officer to households that fit a receiver of
     their own branch whenever their sizes add up to the excess (`in_branch >= need`), before
     the minimum is taken; fewest clients should come first, crossing only as a tie-break.
+
+    Settled (was arguable): the fewest clients come first (rule 7); staying in the branch is
+    preferred among equal choices only.
     """
     officers = [officer("O", 0, 3), officer("A", 0, 2), officer("Y", 1, 1),
                 officer("W", 2, 5)]
@@ -186,10 +186,20 @@ def test_two_clients_move_where_one_single_client_would_do():
     assert plan.moves.height == 1
 
 
-@pytest.mark.xfail(reason="arguable: rule 4 (recent handovers move only if nothing else can) "
-                          "against rule 1 (cross only where the own branch has no room); the "
-                          "README does not rank them, the planner puts rule 1 first",
-                   strict=True)
+def test_of_choices_moving_as_many_the_one_staying_in_its_branch_moves():
+    """Officer O (branch 0, limit 2) is one over. A single client c in branch 0 (room there)
+    and a single client s recorded in branch 1 (its only receiver full; branch 2 of the
+    region has room) could each clear it; s has the shorter relationship, which would make it
+    the first choice, but it would have to cross: c moves, inside its branch."""
+    officers = [officer("O", 0, 2), officer("A", 0, 5), officer("Y", 1, 1),
+                officer("W", 2, 5)]
+    clients = [client("c", "O", 0, 3000), client("s", "O", 1, 200), client("k", "O", 0, 3000),
+               client("y", "Y", 1)]
+    _, plan = plan_of(officers, clients, scope="region")
+    assert plan.moves.select("client_id", "to_officer_id", "crosses_branch").rows() == [
+        ("c", "A", False)]
+
+
 def test_recent_handovers_move_while_a_settled_household_could_cross():
     """What a branch head sees (scope region): officer O (limit 2) has 4 clients, a household
     of two with him for 3000 days and two clients handed to him 10 days ago. Branch 0's
@@ -205,6 +215,9 @@ def test_recent_handovers_move_while_a_settled_household_could_cross():
     households that fit the branch cover the excess and the settled household that needs to
     cross is never a candidate; settled households should be tried (across the scope) before
     recent ones.
+
+    Settled (was arguable): rule 4 before rule 1's preference: a settled household crossing
+    where the scope allows comes before clients handed over within 90 days.
     """
     officers = [officer("O", 0, 2), officer("A", 0, 1), officer("B", 0, 1),
                 officer("W", 1, 5)]

@@ -323,10 +323,10 @@ def minimum_moves(work: Workload, conf: Settings) -> dict[str, tuple[int, bool]]
     """Per over-limit officer, by brute force: (fewest clients that must leave, blocked short).
 
     Households of movable (not pinned, performing) clients that some receiver in scope has
-    room for, and only those with room in their own branch where these cover the excess (a
-    branch is crossed only where it has no room); settled ones (handed over more than
-    `recent_days` ago) only if they suffice, else the fewest of all (recent ones must move
-    then, and need no more settled beside them).
+    room for (one that must cross counts: it crosses because its own branch has no room, and
+    staying in the branch only breaks ties between choices moving as many); settled ones
+    (handed over more than `recent_days` ago) only if they suffice, else the fewest of all
+    (recent ones must move then, and need no more settled beside them).
     """
     cutoff = conf.as_of - dt.timedelta(days=conf.recent_days)
     unit_of, room = unit_branches(work), largest_room(work, conf)
@@ -350,11 +350,9 @@ def minimum_moves(work: Workload, conf: Settings) -> dict[str, tuple[int, bool]]
                 continue  # no receiver could take it whole
             recent = any(m["assigned_since"] is not None and m["assigned_since"] > cutoff
                          for m in members)
-            fitting.append((len(members), recent, len(members) <= here))
-        if sum(size for size, _, here in fitting if here) >= need:
-            fitting = [f for f in fitting if f[2]]
-        settled = [size for size, recent, _ in fitting if not recent]
-        fresh = [size for size, recent, _ in fitting if recent]
+            fitting.append((len(members), recent))
+        settled = [size for size, recent in fitting if not recent]
+        fresh = [size for size, recent in fitting if recent]
 
         def least_at_least(sizes: list[int], target: int) -> int:
             sums = {0}
