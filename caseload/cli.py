@@ -691,8 +691,9 @@ def _exit_now(code: object) -> None:
 
     Tearing down polars' modules and frames costs 30-50 ms after every run, a tenth of a
     branch-sized check. Nothing is left to do by then: files are written and closed, temporary
-    files removed, and caseload starts no threads or exit handlers. Where a stream cannot be
-    flushed, or the code is not a number, the normal exit says what is wrong.
+    files removed, the threads caseload starts have ended, and it sets no exit handlers.
+    Where a stream cannot be flushed, or the code is not a number, the normal exit says what
+    is wrong.
     """
     code = 0 if code is None else code
     if not isinstance(code, int):
@@ -741,9 +742,9 @@ def main() -> None:
 
 
 def entry() -> None:
-    """The installed `caseload` command: `main`, then the process ends without the
-    interpreter's teardown (`_exit_now`). A program calling `main` itself gets its
-    SystemExit, as from any command-line entry point."""
+    """The installed `caseload` command (through `caseload.__main__`): `main`, then the
+    process ends without the interpreter's teardown (`_exit_now`). A program calling `main`
+    itself gets its SystemExit, as from any command-line entry point."""
     try:
         main()
     except SystemExit as exc:
