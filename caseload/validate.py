@@ -625,9 +625,7 @@ def validate_clients(
     checks = _Checks(raw)
     typed, tests = [], {}
     if "balance" in cols:
-        # (a plain cast: a cell with commas reads null here, so `money` sends the column
-        # through `_money_lenient`, which reads it; half the parse of plain numbers)
-        typed.append(pl.col("balance").cast(pl.Float64, strict=False).alias("__balance"))
+        typed.append(_money(pl.col("balance")).alias("__balance"))
         tests["money"] = _money_odd(pl.col("balance"), pl.col("__balance"))
     if "assigned_since" in cols:
         typed.append(_date(pl.col("assigned_since")).alias("__since"))
