@@ -257,8 +257,8 @@ def _choose_sheds(
     crossing, then by `uid`: shortest relationship, smallest balance). The fewest clients come
     first: a household that must cross leaves where it alone makes the excess and one that
     stays would move more. Where the preferred ones add up to exactly the excess,
-    they are the answer (`pick_min_sum` would choose the same); that is nearly every officer
-    and is settled by expressions. The rest go through `pick_min_sum`.
+    they are the answer (`pick_fewest` would choose the same); that is nearly every officer
+    and is settled by expressions. The rest go through `pick_fewest`.
     """
     need = over.select("officer_id", (pl.col("accounts") - pl.col("limit")).alias("need"))
     own = units.filter(pl.col("owner").is_not_null() & ~pl.col("blocked")).join(
@@ -289,45 +289,99 @@ def _choose_sheds(
     ).filter("exact")["owner"]
     chosen = preferred.filter(pl.col("owner").is_in(exact.implode()))["uid"].to_list()
     rest = candidates.filter(~pl.col("owner").is_in(exact.implode())).select(
-        "owner", "uid", "size", "recent", "need"
+        "owner", "uid", "size", "recent", ~pl.col("fits_branch"), "need"
     )
     for _, rows in groupby(rest.rows(), key=lambda r: r[0]):
         rows = list(rows)
-        goal = rows[0][4]
-        settled = [(uid, size) for _, uid, size, recent, _ in rows if not recent]
-        fresh = [(uid, size) for _, uid, size, recent, _ in rows if recent]
-        if sum(s for _, s in settled) >= goal:
-            chosen += pick_min_sum(settled, goal)
-        else:  # recent ones must move: then the fewest in all, settled ones preferred
-            chosen += pick_min_sum(settled + fresh, goal)
+        chosen += pick_fewest([(uid, size, recent, crosses)
+                               for _, uid, size, recent, crosses, _ in rows], rows[0][5])
     return chosen, still_over.with_columns(pl.col("excess_left").cast(pl.Int64))
 
 
-def pick_min_sum(units: list[tuple[int, int]], need: int) -> list[int]:
-    """Units (in preference order) whose sizes sum to the least total >= need.
+def pick_fewest(units: list[tuple[int, int, bool, bool]], need: int) -> list[int]:
+    """The households (uid, size, recent, crosses), in preference order, that leave an officer
+    `need` clients over: rules 4, 7 and 1 in that order.
 
-    A subset sum over household sizes with Python ints as bitsets; then a forward walk takes
-    each preferred unit whenever the rest can still make up the exact total, so among the
-    smallest totals the most preferred households are chosen. Takes everything if the
-    units cannot reach `need`.
+    Settled households only, where they can make up `need` (a recent handover moves only if
+    nothing else can); of those allowed, the least total of clients at or above `need`; of the
+    choices moving that many, the fewest recent clients, then the fewest that cross a branch;
+    then, within each kind (settled or recent, staying or crossing), the most preferred.
+    Everything allowed leaves if it cannot make up `need`. Subset sums over household sizes,
+    with Python ints as bitsets: the kinds' sums are found apart and added, so the counts per
+    kind are settled before any household is picked.
     """
     if need <= 0 or not units:
         return []
-    total = sum(s for _, s in units)
-    if total <= need:
-        return [u for u, _ in units]
-    if all(s == 1 for _, s in units):
-        return [u for u, _ in units[:need]]
-    cap = need + max(s for _, s in units)
-    mask = (1 << (cap + 1)) - 1
+    settled = [u for u in units if not u[2]]
+    allowed = settled if sum(u[1] for u in settled) >= need else units
+    if sum(u[1] for u in allowed) <= need:
+        return [u[0] for u in allowed]
+    cap = need + max(u[1] for u in allowed)
+    kinds: tuple[list[tuple[int, int]], ...] = ([], [], [], [])  # settled or recent, x
+    for uid, size, recent, crosses in allowed:                    # staying or crossing
+        kinds[2 * recent + crosses].append((uid, size))
+    if sum(1 for kind in kinds if kind) == 1:  # (one kind: nothing to share out)
+        return _pick_least(next(kind for kind in kinds if kind), need)
+    sums = [_sums(kind, cap) for kind in kinds]
+    settled_or_recent = (_plus(sums[0], sums[1], cap), _plus(sums[2], sums[3], cap))
+    reach = _plus(*settled_or_recent, cap) >> need
+    target = need + (reach & -reach).bit_length() - 1  # the least total at or above need
+    recent = _least_split(settled_or_recent[1], settled_or_recent[0], target)
+    parts = [0, _least_split(sums[1], sums[0], target - recent),
+             0, _least_split(sums[3], sums[2], recent)]
+    parts[0], parts[2] = target - recent - parts[1], recent - parts[3]
+    picked = {uid for kind, part in zip(kinds, parts, strict=True)
+              for uid in _pick_least(kind, part)}  # (each part is made up exactly)
+    return [u[0] for u in units if u[0] in picked]
+
+
+def _sums(units: list[tuple[int, int]], cap: int) -> int:
+    """The totals some of `units` make up (bit t set: t clients), up to `cap`."""
+    mask, reach = (1 << (cap + 1)) - 1, 1
+    for _, size in units:
+        reach = (reach | (reach << size)) & mask
+    return reach
+
+
+def _plus(a: int, b: int, cap: int) -> int:
+    """The totals of one from `a` and one from `b` (two sets of totals as bitsets)."""
+    if a.bit_count() > b.bit_count():
+        a, b = b, a  # (a shift per total of the smaller set; one kind is often empty: {0})
+    mask, out = (1 << (cap + 1)) - 1, 0
+    while a:
+        low = a & -a
+        out |= b << (low.bit_length() - 1)
+        a ^= low
+    return out & mask
+
+
+def _least_split(first: int, second: int, total: int) -> int:
+    """The least t in `first` with `total - t` in `second` (both sets of totals)."""
+    for t in range(total + 1):
+        if (first >> t) & 1 and (second >> (total - t)) & 1:
+            return t
+    raise ValueError(f"{total} is not made up of the two sets")  # (callers ask for a total
+    # that is made up: a bug otherwise)
+
+
+def _pick_least(units: list[tuple[int, int]], need: int) -> list[int]:
+    """Units (in preference order) that make up the least total at or above `need` (all of
+    them if they cannot), the most preferred: a forward walk takes each unit whenever the
+    ones after it can make up the rest."""
+    if need <= 0 or not units:
+        return []
+    if sum(size for _, size in units) <= need:
+        return [uid for uid, _ in units]
+    if all(size == 1 for _, size in units):
+        return [uid for uid, _ in units[:need]]
+    mask = (1 << (need + max(size for _, size in units) + 1)) - 1
     suffix = [0] * (len(units) + 1)
     suffix[-1] = 1
     for i in range(len(units) - 1, -1, -1):
         reach = suffix[i + 1]
         suffix[i] = (reach | (reach << units[i][1])) & mask
-    reach_all = suffix[0] >> need
-    target = need + (reach_all & -reach_all).bit_length() - 1
-    picked, rest = [], target
+    reach = suffix[0] >> need
+    picked, rest = [], need + (reach & -reach).bit_length() - 1
     for i, (uid, size) in enumerate(units):
         if rest == 0:
             break

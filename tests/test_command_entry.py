@@ -50,4 +50,12 @@ def test_the_command_runs_without_the_cycle_collector_and_a_caller_keeps_it(tmp_
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["library: True", "caseload 0.1.0"]
     probe = _python(["-c", "import gc, caseload.__main__; print(gc.isenabled())"], tmp_path)
-    assert probe.stdout.strip() == "False", probe.stderr
+    assert probe.stdout.strip() == "True", probe.stderr  # (imported, not run)
+    probe = _python(["-c", textwrap.dedent("""
+        import gc, sys
+        import caseload.cli
+        caseload.cli.main = lambda: print(gc.isenabled(), "typer" in sys.modules)
+        from caseload.__main__ import entry
+        entry()
+    """)], tmp_path)
+    assert probe.stdout.strip() == "False True", probe.stderr

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from caseload.config import Settings
-from caseload.plan import Plan, make_plan, pick_min_sum
+from caseload.plan import Plan, make_plan, pick_fewest
 from caseload.workload import Workload, count_workload
 from tests.plan_frames import CLIENT_SCHEMA, OFFICER_SCHEMA
 
@@ -480,9 +480,29 @@ def test_equal_balances_choose_the_same_household_whatever_the_row_order():
     assert set(forward.moves["group_id"]) == set(backward.moves["group_id"]) == {"H1"}
 
 
-def test_pick_min_sum_prefers_earlier_units_among_the_smallest_totals():
-    units = [(1, 3), (2, 2), (3, 2), (4, 1)]
-    assert pick_min_sum(units, 4) == [1, 4]  # 3+1 = 4 exactly, the first unit kept in
-    assert pick_min_sum(units, 0) == []
-    assert pick_min_sum(units, 99) == [1, 2, 3, 4]
-    assert pick_min_sum([(1, 3), (2, 3)], 1) == [1]
+def settled_staying(units: list[tuple[int, int]]) -> list[tuple[int, int, bool, bool]]:
+    return [(uid, size, False, False) for uid, size in units]
+
+
+def test_pick_fewest_prefers_earlier_units_among_the_smallest_totals():
+    units = settled_staying([(1, 3), (2, 2), (3, 2), (4, 1)])
+    assert pick_fewest(units, 4) == [1, 4]  # 3+1 = 4 exactly, the first unit kept in
+    assert pick_fewest(units, 0) == []
+    assert pick_fewest(units, 99) == [1, 2, 3, 4]
+    assert pick_fewest(settled_staying([(1, 3), (2, 3)]), 1) == [1]
+
+
+def test_pick_fewest_of_the_smallest_totals_moves_the_fewest_crossing_then_recent_clients():
+    # (uid, size, recent, crosses): 3 to go; 1 alone is preferred, but 1 + 3 would cross two
+    crossing = [(1, 1, False, False), (2, 3, False, False), (3, 2, False, True)]
+    assert pick_fewest(crossing, 3) == [2]
+    assert pick_fewest(crossing, 2) == [3]  # only the crossing pair makes exactly two
+    assert pick_fewest(crossing + [(4, 1, False, False)], 2) == [1, 4]  # none need cross
+    # settled 1 + 3 make 4 of the 5: recent ones must go, as few as can make the total
+    recent = [(1, 1, False, False), (2, 3, False, False), (3, 2, True, False),
+              (4, 2, True, False)]
+    assert pick_fewest(recent, 5) == [2, 3]  # 3 settled + 2 recent, not 1 + 2 + 2
+    # the fewest clients first: a crossing single rather than a staying pair
+    assert pick_fewest([(1, 2, False, False), (2, 1, False, True)], 1) == [2]
+    # settled ones that can make it up go, even where a recent one would move fewer
+    assert pick_fewest([(1, 2, False, False), (2, 1, True, False)], 1) == [1]
