@@ -6,6 +6,9 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from caseload.config import Settings
 from caseload.plan import Plan, make_plan, pick_fewest
@@ -506,3 +509,30 @@ def test_pick_fewest_of_the_smallest_totals_moves_the_fewest_crossing_then_recen
     assert pick_fewest([(1, 2, False, False), (2, 1, False, True)], 1) == [2]
     # settled ones that can make it up go, even where a recent one would move fewer
     assert pick_fewest([(1, 2, False, False), (2, 1, True, False)], 1) == [1]
+
+
+@examples(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), st.booleans(), st.booleans()), max_size=9),
+       st.integers(0, 14))
+def test_pick_fewest_matches_a_brute_force_over_every_choice(kinds, need):
+    """Against every subset: settled households only where they make up `need`; then the least
+    total at or above it (everything allowed, if none does); then the fewest recent clients;
+    then the fewest crossing a branch."""
+    from itertools import combinations
+
+    units = [(uid, size, recent, crosses) for uid, (size, recent, crosses) in enumerate(kinds)]
+    settled = [u for u in units if not u[2]]
+    allowed = settled if sum(u[1] for u in settled) >= need else units
+
+    def cost(chosen):
+        total = sum(u[1] for u in chosen)
+        return (total < need, total, sum(u[1] for u in chosen if u[2]),
+                sum(u[1] for u in chosen if u[3]))
+
+    best = min(cost(c) for n in range(len(allowed) + 1) for c in combinations(allowed, n)) \
+        if need > 0 else (False, 0, 0, 0)
+    if best[0]:  # (nothing makes up need: everything allowed leaves)
+        best = cost(allowed)
+    picked = pick_fewest(units, need)
+    assert len(set(picked)) == len(picked) and set(picked) <= {u[0] for u in allowed}
+    assert cost([units[uid] for uid in picked]) == best
