@@ -334,11 +334,25 @@ def _money_lenient(text: pl.Expr) -> pl.Expr:
     return pl.when(text.str.contains(_NUMBER) & value.is_finite()).then(value).otherwise(None)
 
 
+_FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _iso_date(text: pl.Expr) -> pl.Expr:
+    """2024-03-01 as a date, whatever its year (see `_date`)."""
+    # (no cache: the ISO parse is quicker than looking each cell up in polars' cache)
+    return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False, cache=False)
+
+
+def _date_odd(text: pl.Expr, value: pl.Expr) -> pl.Expr:
+    """Cells `_iso_date` cannot read, or reads as a year outside 1900-2999: these need
+    `_date_lenient` (a comparison of the dates: a tenth of the cost of taking their years)."""
+    return text.is_not_null() & ~value.is_between(_FIRST_DAY, _LAST_DAY).fill_null(False)
+
+
 def _date(text: pl.Expr) -> pl.Expr:
     """2024-03-01; a year outside 1900-2999 is no date (`%Y` would read 25-12-01 as 25 AD)."""
-    # (no cache: the ISO parse is quicker than looking each cell up in polars' cache)
-    date = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False, cache=False)
-    return pl.when(date.dt.year().is_between(1900, 2999)).then(date)
+    date = _iso_date(text)
+    return pl.when(date.is_between(_FIRST_DAY, _LAST_DAY)).then(date)
 
 
 def _excel_serial(text: pl.Expr) -> pl.Expr:
@@ -364,6 +378,21 @@ def _date_lenient(text: pl.Expr) -> pl.Expr:
         .str.replace(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$", "${1}-${2}-${3}")
         .str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$", "${1}-${2}-${3}")
     )
+
+
+def _parsed(frame: pl.DataFrame, exprs: list[pl.Expr]) -> list[pl.Series]:
+    """`exprs` (the typed columns) over `frame`, a slice of it per core, to set beside it.
+
+    The in-memory engine parses each column on one core, one after the other (balances and
+    dates of 1M clients: 52 ms); slices of the frame, which copy nothing, share them out (32
+    ms). The streaming engine would share them too, but copied the book's cells into its own
+    batches: 7 GB more at 50M clients, and 14 s slower.
+    """
+    parts = max(pl.thread_pool_size(), 1)
+    step = max(-(-frame.height // parts), 1)
+    done = pl.collect_all([frame.slice(i * step, step).lazy().select(exprs)
+                           for i in range(parts)], engine="in-memory")
+    return pl.concat(done, rechunk=False).get_columns()
 
 
 # ---------------------------------------------------------------- problems
@@ -628,15 +657,10 @@ def validate_clients(
         typed.append(_money(pl.col("balance")).alias("__balance"))
         tests["money"] = _money_odd(pl.col("balance"), pl.col("__balance"))
     if "assigned_since" in cols:
-        typed.append(_date(pl.col("assigned_since")).alias("__since"))
-        tests["date"] = pl.col("assigned_since").is_not_null() & pl.col("__since").is_null()
+        typed.append(_iso_date(pl.col("assigned_since")).alias("__since"))
+        tests["date"] = _date_odd(pl.col("assigned_since"), pl.col("__since"))
     tests["odd_id"] = pl.col("client_id").str.contains(_ODD_ID)  # asked here, in parallel
-    # (parsed by one lazy query, which parses the columns side by side on the two cores, and
-    # set beside the cells as read. On the in-memory engine: the streaming engine copied the
-    # book's cells into its own batches, 7 GB more at 50M clients and 14 s slower)
-    frame = raw.frame.hstack(
-        raw.frame.lazy().select(typed).collect(engine="in-memory").get_columns()
-    ) if typed else raw.frame
+    frame = raw.frame.hstack(_parsed(raw.frame, typed)) if typed else raw.frame
     cleaning, distinct, need, counts = _prepare(
         frame,
         ["client_id", "officer_id", "officer_name", "branch", "branch_id", "segment", "group_id",

@@ -347,12 +347,21 @@ def test_doubtful_money_is_a_problem(tmp_path, balance):
                                           "line 2")
 
 
-@pytest.mark.parametrize("date", ["2024-02-30", "2024/13/1", "240301", "3/1/2024", "昨天"])
+@pytest.mark.parametrize("date", ["2024-02-30", "2024/13/1", "240301", "3/1/2024", "昨天",
+                                  "1899-12-31", "3000-01-01", "0025-12-01", "25-12-01"])
 def test_doubtful_dates_are_a_problem(tmp_path, date):
     p = book(tmp_path, "客户号,管户客户经理工号,管户日期", [f"C1,00101,{date}"])
     with pytest.raises(RowProblemsError) as info:
         validate_clients(read_table(p, "clients"))
     assert "date not understood (column 管户日期): 1 row(s), line 2" in info.value.details[0]
+
+
+def test_dates_at_the_ends_of_the_years_read_are_read(tmp_path):
+    p = book(tmp_path, "客户号,管户客户经理工号,管户日期",
+             ["C1,00101,1900-01-01", "C2,00101,2999-12-31", "C3,00101,2024-03-01"])
+    f = validate_clients(read_table(p, "clients")).frame
+    assert f["assigned_since"].cast(pl.String).to_list() == ["1900-01-01", "2999-12-31",
+                                                             "2024-03-01"]
 
 
 def test_officer_capacity_and_status(tmp_path):
