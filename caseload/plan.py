@@ -317,8 +317,9 @@ def pick_fewest(units: list[tuple[int, int, bool, bool]], need: int) -> list[int
     if sum(u[1] for u in allowed) <= need:
         return [u[0] for u in allowed]
     cap = need + max(u[1] for u in allowed)
-    kinds: tuple[list[tuple[int, int]], ...] = ([], [], [], [])  # settled or recent, x
-    for uid, size, recent, crosses in allowed:                    # staying or crossing
+    # settled and staying, settled and crossing, recent and staying, recent and crossing
+    kinds: tuple[list[tuple[int, int]], ...] = ([], [], [], [])
+    for uid, size, recent, crosses in allowed:
         kinds[2 * recent + crosses].append((uid, size))
     if sum(1 for kind in kinds if kind) == 1:  # (one kind: nothing to share out)
         return _pick_least(next(kind for kind in kinds if kind), need)
@@ -326,10 +327,12 @@ def pick_fewest(units: list[tuple[int, int, bool, bool]], need: int) -> list[int
     settled_or_recent = (_plus(sums[0], sums[1], cap), _plus(sums[2], sums[3], cap))
     reach = _plus(*settled_or_recent, cap) >> need
     target = need + (reach & -reach).bit_length() - 1  # the least total at or above need
-    recent = _least_split(settled_or_recent[1], settled_or_recent[0], target)
-    parts = [0, _least_split(sums[1], sums[0], target - recent),
-             0, _least_split(sums[3], sums[2], recent)]
-    parts[0], parts[2] = target - recent - parts[1], recent - parts[3]
+    recent_clients = _least_split(settled_or_recent[1], settled_or_recent[0], target)
+    settled_clients = target - recent_clients
+    crossing = (_least_split(sums[1], sums[0], settled_clients),
+                _least_split(sums[3], sums[2], recent_clients))
+    parts = (settled_clients - crossing[0], crossing[0],
+             recent_clients - crossing[1], crossing[1])
     picked = {uid for kind, part in zip(kinds, parts, strict=True)
               for uid in _pick_least(kind, part)}  # (each part is made up exactly)
     return [u[0] for u in units if u[0] in picked]
@@ -360,8 +363,8 @@ def _least_split(first: int, second: int, total: int) -> int:
     for t in range(total + 1):
         if (first >> t) & 1 and (second >> (total - t)) & 1:
             return t
-    raise ValueError(f"{total} is not made up of the two sets")  # (callers ask for a total
-    # that is made up: a bug otherwise)
+    # (callers ask only for totals the two sets make up: reaching here is a bug)
+    raise ValueError(f"{total} is not made up of the two sets")
 
 
 def _pick_least(units: list[tuple[int, int]], need: int) -> list[int]:
