@@ -686,28 +686,9 @@ def config_show(
             typer.echo(f"{key} = {value!r}  ({resolved.sources[key]})")
 
 
-def _exit_now(code: object) -> None:
-    """End the process without the interpreter's teardown, once stdout and stderr are written.
-
-    Tearing down polars' modules and frames costs 30-50 ms after every run, a tenth of a
-    branch-sized check. Nothing is left to do by then: files are written and closed, temporary
-    files removed, the threads caseload starts have ended, and it sets no exit handlers.
-    Where a stream cannot be flushed, or the code is not a number, the normal exit says what
-    is wrong.
-    """
-    code = 0 if code is None else code
-    if not isinstance(code, int):
-        return
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except Exception:
-        return
-    os._exit(code)
-
-
 def main() -> None:
-    """The command line with its stream handling (the installed command runs it by `entry`).
+    """The command line with its stream handling (the installed command runs it through
+    `caseload.__main__`).
 
     Streams a cron job or a script may hand over closed (`2>&-`) go nowhere, and every
     stream replaces characters its encoding lacks (a Latin-1 console): never a crash. An
@@ -741,16 +722,5 @@ def main() -> None:
         raise SystemExit(getattr(exc, "exit_code", EXIT_ERROR)) from None
 
 
-def entry() -> None:
-    """The installed `caseload` command (through `caseload.__main__`): `main`, then the
-    process ends without the interpreter's teardown (`_exit_now`). A program calling `main`
-    itself gets its SystemExit, as from any command-line entry point."""
-    try:
-        main()
-    except SystemExit as exc:
-        _exit_now(exc.code)
-        raise
-
-
 if __name__ == "__main__":  # pragma: no cover
-    entry()
+    main()
